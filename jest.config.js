@@ -1,0 +1,33 @@
+// Native-ESM Jest over @swc/jest (see TOOLCHAIN: Jest 30 on Node 22 runs with --experimental-vm-modules).
+const swc = {
+  swcrc: false, // .swcrc excludes specs from builds; tests carry their own options
+  jsc: {
+    parser: { syntax: 'typescript', decorators: true },
+    target: 'es2023',
+    keepClassNames: true,
+    transform: { legacyDecorator: true, decoratorMetadata: true },
+  },
+  module: { type: 'es6' },
+  sourceMaps: 'inline',
+};
+
+const common = {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: { '^.+\\.ts$': ['@swc/jest', swc] },
+  moduleNameMapper: {
+    '^@ragops/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+};
+
+export default {
+  rootDir: '.',
+  // Integration suites share one NATS and Redis; keep workers modest on a 2-core machine.
+  maxWorkers: 2,
+  testTimeout: 30_000,
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{libs,services,apps,bench}/*/src/**/*.spec.ts', '<rootDir>/bench/src/**/*.spec.ts'] },
+    { ...common, displayName: 'integration', testMatch: ['<rootDir>/{libs,services,apps}/*/test/**/*.spec.ts'] },
+  ],
+};
