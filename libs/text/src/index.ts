@@ -1,0 +1,2 @@
+export * from './analyzer.service.js';
+export * from './token-counter.service.js';
