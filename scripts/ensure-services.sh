@@ -17,6 +17,9 @@ install_pkg() {
   sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >&2
 }
 mkdir -p "$STATE"
+# Integration suites start private nats-servers (see libs/testing), so the binary is needed even when a shared
+# NATS already answers.
+install_pkg nats-server nats-server
 
 if answers "$NATS_PORT"; then
   echo "[services] NATS answers on :$NATS_PORT (reusing it)" >&2

@@ -9,3 +9,4 @@ export * from './document.schema.js';
 export * from './messages.schema.js';
 export * from './validate.js';
 export * from './vectors.js';
+export * from './config.loader.js';

@@ -1,0 +1,2 @@
+export * from './ir.metrics.js';
+export * from './beir.parser.js';

@@ -1,0 +1,1 @@
+export const EMBEDDER = Symbol('EMBEDDER');

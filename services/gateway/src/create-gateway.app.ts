@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createLogger, createMetrics } from '@ragops/telemetry';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { GatewayConfig } from './gateway.config.js';
+import type { GatewayDeps, ResolvedGatewayDeps } from './gateway.deps.js';
+import { GatewayModule } from './gateway.module.js';
+import { HttpErrorFilter } from './http-error.filter.js';
+import { REQUEST_ID_HEADER, requestIdOf } from './request-context.factory.js';
+import { RouteTable } from './route.table.js';
+
+/** The `route` label of requests no route matched: one value, so scanners can't blow up label cardinality. */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+/**
+ * Builds and initialises the gateway app without listening: main.ts calls `listen(config.port, config.host)`,
+ * the all-in-one CLI does the same, tests use `app.inject()`. The caller owns `app.close()`.
+ */
+export async function createGatewayApp(deps: GatewayDeps, config: GatewayConfig): Promise<NestFastifyApplication> {
+  const resolved: ResolvedGatewayDeps = {
+    ...deps,
+    newId: deps.newId ?? randomUUID,
+    metrics: deps.metrics ?? createMetrics('gateway'),
+    logger: deps.logger ?? createLogger({ service: 'gateway', level: config.logLevel }),
+  };
+
+  const routes = new RouteTable();
+  const errors = new HttpErrorFilter(resolved.logger, routes, config.bodyLimitBytes);
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.bodyLimitBytes,
+    genReqId: requestIdOf,
+    logger: false,
+    // Router-level rejections (malformed URL) never reach Nest; answer them in the same shape.
+    frameworkErrors: (error: FastifyError, req: FastifyRequest, reply: FastifyReply) => errors.respond(error, req, reply),
+  });
+  const fastify = adapter.getInstance();
+  // Only JSON bodies: Fastify also parses text/plain by default, which would turn a wrong content type into a
+  // confusing validation error instead of 415.
+  fastify.removeContentTypeParser('text/plain');
+
+  fastify.addHook('onRoute', (route) => routes.add(route.method, route.url));
+  fastify.addHook('onRequest', (req, reply, done) => {
+    reply.header(REQUEST_ID_HEADER, req.id);
+    done();
+  });
+  const { httpRequestDuration } = resolved.metrics;
+  fastify.addHook('onResponse', (req, reply, done) => {
+    httpRequestDuration.observe(
+      { method: req.method, route: req.routeOptions.url ?? UNMATCHED_ROUTE, status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+    done();
+  });
+
+  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.register(resolved, config), adapter, {
+    logger: false,
+    // Fastify's own JSON parser (secure-json-parse, prototype-poisoning checks) instead of Nest's; no urlencoded.
+    bodyParser: false,
+    abortOnError: false,
+  });
+  app.useGlobalFilters(errors);
+  await app.init();
+  await fastify.ready();
+  return app;
+}

@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { AppError, describeIssues, Limits, type Variant } from '@ragops/contracts';
+import { LOG_LEVELS, type LogLevel } from '@ragops/telemetry';
+
+const MiB = 1024 * 1024;
+
+/** An integer env var within [min, max], or `fallback` when unset. */
+const int = (fallback: number, min: number, max: number) =>
+  z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`)
+    .default(fallback);
+
+const name = (fallback: string, max: number) => z.string().min(1).max(max, `at most ${max} characters`).default(fallback);
+
+/**
+ * The gateway's environment. Unrelated variables are ignored; an empty value counts as unset (what compose
+ * files and Helm templates produce for "not configured").
+ */
+export const GatewayEnv = z.object({
+  PORT: int(8080, 0, 65535),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  /** The one deadline a request gets: retrieval and generation share it. */
+  REQUEST_TIMEOUT_MS: int(10_000, 1, 600_000),
+  /** How long GET /readyz waits for the dependency checks before reporting not ready. */
+  READINESS_TIMEOUT_MS: int(2_000, 1, 60_000),
+  /** Largest accepted request body; above it → 413. 16 MiB fits a full batch of large documents. */
+  BODY_LIMIT_BYTES: int(16 * MiB, 1024, 256 * MiB),
+  LOG_LEVEL: z.enum(LOG_LEVELS as [LogLevel, ...LogLevel[]]).default('info'),
+  // The default variant (release) every request is served by until routing tables exist.
+  VARIANT_ID: name('default', 64),
+  PROMPT_VERSION: name('rag-answer@1', 64),
+  MODEL: name('extractive', 128),
+  INDEX: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1-64 characters of [a-zA-Z0-9_-]').default('default'),
+  RETRIEVAL_MODE: z.enum(['hybrid', 'dense', 'sparse']).default('hybrid'),
+  DEFAULT_TOPK: int(5, 1, Limits.maxTopK),
+  RRF_K: int(60, 1, 1000),
+  RETRIEVAL_CANDIDATES: int(100, 1, 1000),
+  RERANK: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false'),
+});
+
+export interface GatewayConfig {
+  port: number;
+  host: string;
+  requestTimeoutMs: number;
+  readinessTimeoutMs: number;
+  bodyLimitBytes: number;
+  logLevel: LogLevel;
+  /** Served to every request; a request's topK overrides `retrieval.topK`. */
+  variant: Variant;
+}
+
+/**
+ * Validates the environment once at start. A bad start names EVERY bad key in one message (not just the
+ * first), so one restart fixes them all.
+ */
+export function loadGatewayConfig(env: Record<string, string | undefined>): GatewayConfig {
+  const present: Record<string, string> = {};
+  for (const key of Object.keys(GatewayEnv.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') present[key] = value;
+  }
+  const parsed = GatewayEnv.safeParse(present);
+  if (!parsed.success) {
+    const issues = describeIssues(parsed.error);
+    const list = issues.map((i) => `${i.path}=${JSON.stringify(present[i.path] ?? '')}: ${i.message}`).join('; ');
+    throw new AppError('VALIDATION_FAILED', `invalid gateway configuration, fix these environment variables: ${list}`, {
+      issues,
+    });
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    readinessTimeoutMs: e.READINESS_TIMEOUT_MS,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    logLevel: e.LOG_LEVEL,
+    variant: {
+      id: e.VARIANT_ID,
+      prompt: e.PROMPT_VERSION,
+      model: e.MODEL,
+      index: e.INDEX,
+      retrieval: {
+        topK: e.DEFAULT_TOPK,
+        mode: e.RETRIEVAL_MODE,
+        rrfK: e.RRF_K,
+        candidates: e.RETRIEVAL_CANDIDATES,
+        rerank: e.RERANK === 'true',
+      },
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import type { Clock } from '@ragops/contracts';
+import type { AnswerGenerator, JobQueue, JobStore, Searcher } from '@ragops/rag';
+import type { Logger, ServiceMetrics } from '@ragops/telemetry';
+import type { ReadinessReport } from './readiness.js';
+
+/**
+ * Everything the gateway needs from outside, as ports. The all-in-one process passes in-process adapters,
+ * distributed mode NATS clients; the gateway cannot tell them apart.
+ */
+export interface GatewayDeps {
+  searcher: Searcher;
+  generator: AnswerGenerator;
+  queue: JobQueue;
+  jobs: JobStore;
+  clock: Clock;
+  /** Job ids; default `crypto.randomUUID`. */
+  newId?: () => string;
+  /** Backs GET /readyz; bounded by READINESS_TIMEOUT_MS, a rejection reads as not ready. */
+  readiness: () => Promise<ReadinessReport>;
+  /** Default: a fresh registry from `createMetrics('gateway')`. */
+  metrics?: ServiceMetrics;
+  /** Default: `createLogger({ service: 'gateway', level: config.logLevel })`. */
+  logger?: Logger;
+}
+
+/** GatewayDeps with the defaults filled in. */
+export type ResolvedGatewayDeps = Required<GatewayDeps>;

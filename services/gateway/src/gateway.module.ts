@@ -1,0 +1,37 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { DocumentSubmissionService, QueryService } from '@ragops/rag';
+import { DocumentsController } from './documents.controller.js';
+import type { GatewayConfig } from './gateway.config.js';
+import type { ResolvedGatewayDeps } from './gateway.deps.js';
+import { CLOCK, GATEWAY_CONFIG, LOGGER, METRICS, READINESS } from './gateway.tokens.js';
+import { HealthController } from './health.controller.js';
+import { MetricsController } from './metrics.controller.js';
+import { QueryController } from './query.controller.js';
+import { RequestContextFactory } from './request-context.factory.js';
+
+/**
+ * The HTTP edge. The domain services are built here from the ports (they are plain classes, not Nest
+ * providers), so the same use cases run under any transport.
+ */
+@Module({})
+export class GatewayModule {
+  static register(deps: ResolvedGatewayDeps, config: GatewayConfig): DynamicModule {
+    return {
+      module: GatewayModule,
+      controllers: [DocumentsController, QueryController, HealthController, MetricsController],
+      providers: [
+        { provide: GATEWAY_CONFIG, useValue: config },
+        { provide: CLOCK, useValue: deps.clock },
+        { provide: METRICS, useValue: deps.metrics },
+        { provide: LOGGER, useValue: deps.logger },
+        { provide: READINESS, useValue: deps.readiness },
+        { provide: QueryService, useValue: new QueryService(deps.searcher, deps.generator, deps.clock) },
+        {
+          provide: DocumentSubmissionService,
+          useValue: new DocumentSubmissionService(deps.queue, deps.jobs, deps.clock, deps.newId),
+        },
+        RequestContextFactory,
+      ],
+    };
+  }
+}

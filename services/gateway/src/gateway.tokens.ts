@@ -1,0 +1,6 @@
+/** DI tokens for values that are not classes (config, telemetry, the readiness function). */
+export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
+export const METRICS = Symbol('METRICS');
+export const LOGGER = Symbol('LOGGER');
+export const READINESS = Symbol('READINESS');
+export const CLOCK = Symbol('CLOCK');

@@ -1,0 +1,1 @@
+export const SEARCHER = Symbol('SEARCHER');
