@@ -1,1 +1,4 @@
 export {};
+export * from './nats-server.harness.js';
+export * from './vector-store.contract.js';
+export * from './nats.harness.js';
