@@ -1,1 +1,2 @@
-export {};
+export * from './embedding.module.js';
+export * from './embedding.config.js';

@@ -1,1 +1,2 @@
-export {};
+export * from './generation.module.js';
+export * from './generation.config.js';

@@ -1,1 +1,2 @@
-export {};
+export * from './ingest.module.js';
+export * from './ingest.config.js';

@@ -1,1 +1,2 @@
-export {};
+export * from './retrieval.module.js';
+export * from './retrieval.config.js';

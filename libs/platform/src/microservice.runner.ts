@@ -1,0 +1,34 @@
+import type { DynamicModule, INestMicroservice } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ClientProxyFactory, type ClientProxy } from '@nestjs/microservices';
+import { type Clock, QueueGroups, type ServiceName } from '@ragops/contracts';
+import { AppErrorRpcFilter, InProcessBus, InProcessClient, InProcessServer, natsClientOptions, natsServerOptions, RpcClient } from '@ragops/messaging';
+
+/** How a service is reached: NATS (distributed) or the in-process bus (all-in-one). The handlers are the same. */
+export type ServiceTransport = { kind: 'nats'; servers: string; instance?: string } | { kind: 'in-process'; bus: InProcessBus };
+
+/** Starts one service's Nest module as a microservice on the given transport, with the one RPC error filter. */
+export async function startMicroservice(module: DynamicModule, service: ServiceName, transport: ServiceTransport): Promise<INestMicroservice> {
+  const options =
+    transport.kind === 'nats'
+      ? natsServerOptions({ servers: transport.servers, name: connectionName(service, transport.instance), queue: QueueGroups[service] })
+      : { strategy: new InProcessServer(transport.bus) };
+  const app = await NestFactory.createMicroservice(module, { ...options, logger: ['error', 'warn'] });
+  app.useGlobalFilters(new AppErrorRpcFilter());
+  await app.listen();
+  return app;
+}
+
+/** An RPC client over the same transport; close() releases its connection. */
+export async function createRpcClient(transport: ServiceTransport, caller: string, clock: Clock): Promise<{ rpc: RpcClient; close: () => Promise<void> }> {
+  const proxy: ClientProxy =
+    transport.kind === 'nats'
+      ? ClientProxyFactory.create(natsClientOptions({ servers: transport.servers, name: connectionName(caller, transport.instance) }))
+      : new InProcessClient(transport.bus);
+  await proxy.connect();
+  return { rpc: new RpcClient(proxy, clock), close: async () => proxy.close() };
+}
+
+function connectionName(service: string, instance?: string): string {
+  return instance ? `ragops-${service}-${instance}` : `ragops-${service}`;
+}
