@@ -1,1 +1,4 @@
-export {};
+export * from './prompt.registry.js';
+export * from './prompt.renderer.js';
+export * from './sentence.splitter.js';
+export * from './extractive.generator.js';

@@ -1,1 +1,2 @@
-export {};
+export * from './local.embedder.js';
+export * from './extractive.generator.js';
