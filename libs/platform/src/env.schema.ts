@@ -1,3 +1,4 @@
+import { DEFAULT_BM25_PARAMS } from '@ragops/search';
 import { z } from 'zod';
 
 /** An integer env var within [min, max], or `fallback` when unset. */
@@ -26,9 +27,10 @@ export const IndexingEnv = z.object({
   EMBEDDING_DIMENSIONS: intVar(384, 8, 4096),
   CHUNK_MAX_TOKENS: intVar(256, 16, 8192),
   CHUNK_OVERLAP_TOKENS: intVar(32, 0, 4096),
-  BM25_K1: numberVar(0.9, 0, 10),
-  BM25_B: numberVar(0.4, 0, 1),
-  BM25_AVG_DOC_LENGTH: numberVar(130, 1, 100_000),
+  // Defaults chosen on BEIR SciFact (libs/search/README.md); set BM25_AVG_DOC_LENGTH to your corpus's mean.
+  BM25_K1: numberVar(DEFAULT_BM25_PARAMS.k1, 0, 10),
+  BM25_B: numberVar(DEFAULT_BM25_PARAMS.b, 0, 1),
+  BM25_AVG_DOC_LENGTH: numberVar(DEFAULT_BM25_PARAMS.avgDocLength, 1, 100_000),
 });
 
 /** Which vector store holds the index. */
