@@ -1,10 +1,11 @@
 import type { INestMicroservice } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { type RequestContext, Streams, Subjects, systemClock } from '@ragops/contracts';
+import { type RequestContext, type SearchReply, type SearchRequest, Streams, Subjects, systemClock } from '@ragops/contracts';
 import { EmbeddingModule } from '@ragops/embedding';
 import { createGatewayApp, loadGatewayConfig } from '@ragops/gateway';
 import { GenerationModule } from '@ragops/generation';
+import { RetrievalModule } from '@ragops/retrieval';
 import { IngestModule } from '@ragops/ingest';
 import { JetStreamJobQueue, KvJobStore, RemoteGenerator, RemoteSearcher } from '@ragops/messaging';
 import { ExtractiveGenerator } from '@ragops/models';
@@ -20,7 +21,7 @@ import {
   startMicroservice,
   type ServiceTransport,
 } from '@ragops/platform';
-import type { Embedder, SearchReply, SearchRequest, Searcher } from '@ragops/rag';
+import type { Embedder, Searcher } from '@ragops/rag';
 
 /** Everything a distributed-mode suite starts: each service is its own Nest application with its own connection. */
 export class DistributedPlatform {
@@ -32,7 +33,7 @@ export class DistributedPlatform {
 
   constructor(private readonly natsUrl: string) {}
 
-  get transport(): ServiceTransport {
+  get transport(): Extract<ServiceTransport, { kind: 'nats' }> {
     return { kind: 'nats', servers: this.natsUrl };
   }
 
@@ -54,7 +55,7 @@ export class DistributedPlatform {
         return inner.search(req, ctx);
       },
     };
-    const app = await startMicroservice((await import('@ragops/retrieval')).RetrievalModule.register({ searcher }), 'retrieval', { ...this.transport, instance });
+    const app = await startMicroservice(RetrievalModule.register({ searcher }), 'retrieval', { ...this.transport, instance });
     this.closers.push(() => app.close(), () => client.close(), () => store.close(), () => nc.drain());
     return { served: () => served };
   }
