@@ -16,6 +16,7 @@ const common = {
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', swc] },
   moduleNameMapper: {
+    '^@ragops/(gateway|ingest|embedding|retrieval|generation)$': '<rootDir>/services/$1/src/index.ts',
     '^@ragops/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

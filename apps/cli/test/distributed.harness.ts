@@ -29,6 +29,8 @@ export class DistributedPlatform {
   readonly storeConfig = StoreEnv.parse({ VECTOR_STORE: 'replicated' });
   private readonly closers: (() => Promise<unknown>)[] = [];
   gateway!: NestFastifyApplication;
+  /** Base URL of the listening gateway (real HTTP, as clients see it). */
+  url!: string;
   ingest?: { app: INestMicroservice; nc: NatsConnection };
 
   constructor(private readonly natsUrl: string) {}
@@ -100,7 +102,7 @@ export class DistributedPlatform {
     await ingest.app.close().catch(() => undefined);
   }
 
-  async startGateway(): Promise<NestFastifyApplication> {
+  async startGateway(): Promise<string> {
     const nc = await connectNats(this.natsUrl, 'gateway');
     const queue = await JetStreamJobQueue.open({ nc, stream: Streams.ingest, subject: Subjects.ingestBatch, durable: Streams.ingestConsumer });
     const jobs = await KvJobStore.open({ nc });
@@ -116,9 +118,11 @@ export class DistributedPlatform {
       },
       loadGatewayConfig({ LOG_LEVEL: 'silent' }),
     );
-    await this.gateway.init();
+    await this.gateway.listen(0, '127.0.0.1');
+    const address = this.gateway.getHttpServer().address();
+    this.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
     this.closers.push(() => this.gateway.close(), () => client.close(), () => nc.drain());
-    return this.gateway;
+    return this.url;
   }
 
   async close(): Promise<void> {

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { JobView, RequestContext, SourceDocument } from '@ragops/contracts';
 import { createIndexingParts, createVectorStore } from '@ragops/platform';
 import type { Embedder, EmbedKind, VectorStore } from '@ragops/rag';
 import { startNatsServer, type NatsServerHandle } from '@ragops/testing';
+import { GatewayClient } from '../src/gateway.client.js';
 import { DistributedPlatform } from './distributed.harness.js';
 
 /** Lets the first `open` embed calls through, then holds every further call until released. */
@@ -46,7 +46,7 @@ const documents: SourceDocument[] = Array.from({ length: DOCS }, (_, i) => ({
 describe('ingest durability: the ingest service crashes half-way through a 1,000-document job', () => {
   let nats: NatsServerHandle;
   let platform: DistributedPlatform;
-  let gateway: NestFastifyApplication;
+  let gateway: GatewayClient;
   let gated: GatedEmbedder;
   let observer: { nc: NatsConnection; store: VectorStore };
 
@@ -58,7 +58,7 @@ describe('ingest durability: the ingest service crashes half-way through a 1,000
     await platform.startGeneration();
     await platform.startRetrieval('r1');
     await platform.startIngest({ ackWaitMs: 2_000, concurrency: 2 });
-    gateway = await platform.startGateway();
+    gateway = new GatewayClient(await platform.startGateway());
     const nc = await connect({ servers: nats.url });
     observer = { nc, store: await createVectorStore(platform.storeConfig, nc) };
   });
@@ -72,13 +72,11 @@ describe('ingest durability: the ingest service crashes half-way through a 1,000
   });
 
   it('indexes every document exactly once after a restart', async () => {
-    const res = await gateway.inject({ method: 'POST', url: '/v1/documents', payload: { documents } });
-    expect(res.statusCode).toBe(202);
-    const { jobId, batches } = res.json() as { jobId: string; batches: number };
+    const { jobId, batches } = await gateway.submit(documents);
     expect(batches).toBe(32);
 
     await gated.reached; // batch 13 is in flight and blocked: stop the consumer now
-    const midway = (await gateway.inject({ method: 'GET', url: `/v1/jobs/${jobId}` })).json() as JobView;
+    const midway = await gateway.job(jobId);
     expect(midway.status).toBe('running');
     expect(midway.batches.done).toBeGreaterThanOrEqual(10);
     expect(midway.batches.done).toBeLessThan(32);
@@ -90,7 +88,7 @@ describe('ingest durability: the ingest service crashes half-way through a 1,000
     const until = Date.now() + 60_000;
     do {
       await new Promise((r) => setTimeout(r, 100));
-      view = (await gateway.inject({ method: 'GET', url: `/v1/jobs/${jobId}` })).json() as JobView;
+      view = await gateway.job(jobId);
     } while (view.status !== 'done' && view.status !== 'failed' && Date.now() < until);
 
     expect(view.status).toBe('done');

@@ -31,6 +31,8 @@ export async function createGatewayApp(deps: GatewayDeps, config: GatewayConfig)
     bodyLimit: config.bodyLimitBytes,
     genReqId: requestIdOf,
     logger: false,
+    // Long enough for any valid job id, so a too-long one gets the validation message rather than a bare 414.
+    routerOptions: { maxParamLength: 256 },
     // Router-level rejections (malformed URL) never reach Nest; answer them in the same shape.
     frameworkErrors: (error: FastifyError, req: FastifyRequest, reply: FastifyReply) => errors.respond(error, req, reply),
   });

@@ -37,7 +37,9 @@ export class HttpErrorFilter implements ExceptionFilter {
   respond(exception: unknown, req: FastifyRequest, reply: FastifyReply): void {
     const mapped = this.map(exception, req);
     const where = { requestId: req.id, method: req.method, url: req.url, status: mapped.status, code: mapped.error.code };
-    if (mapped.status >= 500) this.logger.error({ ...where, err: exception }, mapped.error.message);
+    // Bugs at error level; a dependency's 5xx (UNAVAILABLE, DEADLINE_EXCEEDED…) at warn, with its cause.
+    if (mapped.error.code === 'INTERNAL') this.logger.error({ ...where, err: exception }, 'unexpected error');
+    else if (mapped.status >= 500) this.logger.warn({ ...where, err: exception }, mapped.error.message);
     else this.logger.debug(where, mapped.error.message);
 
     if (reply.sent) return; // a response already went out; nothing left to tell the client
@@ -53,6 +55,11 @@ export class HttpErrorFilter implements ExceptionFilter {
     if (isFastifyClientError(fastifyError)) return this.mapFastify(fastifyError, req);
     // Nest's not-found handler: the only HttpException without a cause, since the gateway never throws them.
     if (exception instanceof NotFoundException && exception.cause === undefined) return this.unmatched(req);
+    // Any other client error Nest raises itself: its status and message.
+    if (exception instanceof HttpException && exception.getStatus() < 500) {
+      const status = exception.getStatus();
+      return { status, error: { code: codeForStatus(status), message: exception.message } };
+    }
     return internal();
   }
 

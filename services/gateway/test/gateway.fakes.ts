@@ -79,6 +79,20 @@ export class FakePorts {
     },
   };
 
+  private ids = 0;
+  /** Job ids job-1, job-2… in submission order. */
+  readonly newId = () => `job-${++this.ids}`;
+
+  /** Back to a fresh state, so one app can serve many tests. */
+  reset(): void {
+    this.calls.length = 0;
+    this.jobs.clear();
+    this.onSearch = undefined;
+    this.onGenerate = undefined;
+    this.enqueueError = undefined;
+    this.ids = 0;
+  }
+
   portsCalled(): string[] {
     return this.calls.map((c) => c.port);
   }
@@ -94,6 +108,8 @@ export interface TestGateway {
   readiness: { next: () => Promise<ReadinessReport> };
 }
 
+const readyReport = async (): Promise<ReadinessReport> => ({ ready: true, dependencies: { retrieval: { ready: true } } });
+
 export async function startGateway(env: Record<string, string> = {}): Promise<TestGateway> {
   const ports = new FakePorts();
   const clock = new ManualClock(T0);
@@ -105,8 +121,7 @@ export async function startGateway(env: Record<string, string> = {}): Promise<Te
       done();
     },
   });
-  const readiness = { next: async (): Promise<ReadinessReport> => ({ ready: true, dependencies: { retrieval: { ready: true } } }) };
-  let n = 0;
+  const readiness = { next: readyReport };
   const app = await createGatewayApp(
     {
       searcher: ports.searcher,
@@ -114,7 +129,7 @@ export async function startGateway(env: Record<string, string> = {}): Promise<Te
       queue: ports.queue,
       jobs: ports.store,
       clock,
-      newId: () => `job-${++n}`,
+      newId: ports.newId,
       readiness: () => readiness.next(),
       metrics,
       logger: createLogger({ service: 'gateway', level: 'debug', destination }),
@@ -122,6 +137,15 @@ export async function startGateway(env: Record<string, string> = {}): Promise<Te
     loadGatewayConfig({ REQUEST_TIMEOUT_MS: '5000', ...env }),
   );
   return { app, ports, clock, metrics, logs, readiness };
+}
+
+/** Resets the fakes, clock, captured logs and readiness of a gateway shared by several tests. */
+export function resetGateway(gw: TestGateway): void {
+  gw.ports.reset();
+  gw.clock.set(T0);
+  gw.logs.length = 0;
+  gw.readiness.next = readyReport;
+  gw.metrics.registry.resetMetrics();
 }
 
 /** JSON POST through Fastify's injection (no socket). */

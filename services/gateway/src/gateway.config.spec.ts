@@ -1,0 +1,64 @@
+import { describe, expect, it } from '@jest/globals';
+import { AppError, defaultVariant } from '@ragops/contracts';
+import { loadGatewayConfig } from './gateway.config.js';
+
+describe('loadGatewayConfig', () => {
+  it('defaults every key; the default variant matches the contracts default', () => {
+    expect(loadGatewayConfig({})).toEqual({
+      port: 8080,
+      host: '0.0.0.0',
+      requestTimeoutMs: 10_000,
+      readinessTimeoutMs: 2_000,
+      bodyLimitBytes: 16 * 1024 * 1024,
+      logLevel: 'info',
+      variant: defaultVariant,
+    });
+  });
+
+  it('reads overrides, treats empty values as unset and ignores unrelated variables', () => {
+    const config = loadGatewayConfig({
+      PORT: '9000',
+      HOST: '127.0.0.1',
+      REQUEST_TIMEOUT_MS: '2500',
+      LOG_LEVEL: 'silent',
+      INDEX: 'scifact-v2',
+      RETRIEVAL_MODE: 'dense',
+      DEFAULT_TOPK: '10',
+      RERANK: 'true',
+      MODEL: '',
+      PATH: '/usr/bin',
+    });
+    expect(config).toMatchObject({ port: 9000, host: '127.0.0.1', requestTimeoutMs: 2500, logLevel: 'silent' });
+    expect(config.variant).toEqual({
+      ...defaultVariant,
+      index: 'scifact-v2',
+      retrieval: { ...defaultVariant.retrieval, mode: 'dense', topK: 10, rerank: true },
+    });
+  });
+
+  it('names every bad key in one error', () => {
+    let caught: unknown;
+    try {
+      loadGatewayConfig({
+        PORT: 'eighty',
+        REQUEST_TIMEOUT_MS: '0',
+        BODY_LIMIT_BYTES: '1.5',
+        LOG_LEVEL: 'loud',
+        INDEX: 'has space',
+        RETRIEVAL_MODE: 'magic',
+        DEFAULT_TOPK: '1000',
+        RERANK: 'yes',
+      });
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(AppError);
+    const err = caught as AppError;
+    expect(err.code).toBe('VALIDATION_FAILED');
+    const keys = ['PORT', 'REQUEST_TIMEOUT_MS', 'BODY_LIMIT_BYTES', 'LOG_LEVEL', 'INDEX', 'RETRIEVAL_MODE', 'DEFAULT_TOPK', 'RERANK'];
+    for (const key of keys) expect(err.message).toContain(`${key}=`);
+    expect(err.message).toContain('PORT="eighty": must be a number');
+    expect(err.message).toContain('DEFAULT_TOPK="1000": must be at most 200');
+    expect((err.details as { issues: { path: string }[] }).issues.map((i) => i.path).sort()).toEqual([...keys].sort());
+  });
+});
