@@ -14,7 +14,13 @@ const swc = {
 const common = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
-  transform: { '^.+\\.ts$': ['@swc/jest', swc] },
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', swc],
+    // light-my-request (behind Fastify's inject) require()s `cookie` 2, which is ESM-only: Node 22 can require
+    // ESM but Jest's registry cannot before Node 24.9, so compile that one package to CommonJS for Jest.
+    '/node_modules/cookie/.+\\.js$': ['@swc/jest', { swcrc: false, module: { type: 'commonjs' } }],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!cookie/)'],
   moduleNameMapper: {
     '^@ragops/(gateway|ingest|embedding|retrieval|generation)$': '<rootDir>/services/$1/src/index.ts',
     '^@ragops/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',

@@ -116,6 +116,22 @@ describe('DocumentSubmissionService.submit', () => {
     expect(await svc.submit(docs(1000), ctx)).toEqual({ jobId: 'job-1', documents: 1000, batches: 32 }); // ceil(1000/32)
   });
 
+  it('also splits by serialized size, so no queue message exceeds NATS max_payload', async () => {
+    const { svc, enqueued } = fakes();
+    const big = 'x'.repeat(300_000); // three of these exceed Limits.maxBatchBytes (768 KiB)
+    const input = Array.from({ length: 5 }, (_, i) => ({ id: `big-${i}`, text: big }));
+    expect(await svc.submit(input, ctx)).toMatchObject({ documents: 5, batches: 3 });
+    expect(enqueued[0].map((b) => b.documents.length)).toEqual([2, 2, 1]);
+  });
+
+  it('refuses a document too large for one message as PAYLOAD_TOO_LARGE, naming it, before recording anything', async () => {
+    const { svc, log } = fakes();
+    const err = await errorOf(svc.submit([{ id: 'ok', text: 'fine' }, { id: 'huge', text: '\u4e2d'.repeat(300_000) }], ctx));
+    expect(err.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(err.message).toMatch(/document huge is 900\d+ bytes/);
+    expect(log).toEqual([]);
+  });
+
   it('rejects an empty request', async () => {
     const { svc, log } = fakes();
     expect((await errorOf(svc.submit([], ctx))).code).toBe('VALIDATION_FAILED');

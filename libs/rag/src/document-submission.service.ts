@@ -16,7 +16,7 @@ export interface SubmissionReceipt {
   jobId: string;
   /** Documents accepted into the job. */
   documents: number;
-  /** Queue messages they were split into (each at most `Limits.ingestBatchSize` documents). */
+  /** Queue messages they were split into (each at most `Limits.ingestBatchSize` documents and `Limits.maxBatchBytes`). */
   batches: number;
 }
 
@@ -54,21 +54,13 @@ export class DocumentSubmissionService {
 
     const jobId = this.newId();
     const index = ctx.variant.index;
-    const size = Limits.ingestBatchSize;
-    const total = Math.ceil(documents.length / size);
-    const batches: IngestBatch[] = new Array(total);
-    for (let b = 0; b < total; b++) {
-      const batch: IngestBatch = {
-        jobId,
-        batch: b,
-        batches: total,
-        tenant: ctx.tenant,
-        index,
-        documents: documents.slice(b * size, (b + 1) * size),
-      };
+    const groups = packBatches(documents);
+    const total = groups.length;
+    const batches: IngestBatch[] = groups.map((group, b) => {
+      const batch: IngestBatch = { jobId, batch: b, batches: total, tenant: ctx.tenant, index, documents: group };
       if (ctx.trace) batch.trace = ctx.trace;
-      batches[b] = batch;
-    }
+      return batch;
+    });
 
     const record: JobRecord = {
       jobId,
@@ -100,6 +92,51 @@ export class DocumentSubmissionService {
     }
     return summarizeJob(found.job, found.started, found.results);
   }
+}
+
+/**
+ * Splits documents, in order, into queue messages of at most `Limits.ingestBatchSize` documents and
+ * `Limits.maxBatchBytes` serialized bytes (a message over NATS' max_payload would be refused). A document too
+ * large for a message on its own is PAYLOAD_TOO_LARGE, raised before anything is recorded or enqueued.
+ */
+export function packBatches(documents: readonly SourceDocument[]): SourceDocument[][] {
+  const groups: SourceDocument[][] = [];
+  let current: SourceDocument[] = [];
+  let bytes = 0;
+  for (const doc of documents) {
+    const size = utf8Length(JSON.stringify(doc)) + 1;
+    if (size > Limits.maxBatchBytes) {
+      throw new AppError(
+        'PAYLOAD_TOO_LARGE',
+        `document ${doc.id} is ${size} bytes as JSON; the limit per document is ${Limits.maxBatchBytes} bytes — split it into several documents`,
+        { docId: doc.id, bytes: size, max: Limits.maxBatchBytes },
+      );
+    }
+    if (current.length === Limits.ingestBatchSize || bytes + size > Limits.maxBatchBytes) {
+      groups.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(doc);
+    bytes += size;
+  }
+  if (current.length) groups.push(current);
+  return groups;
+}
+
+/** UTF-8 byte length without encoding (lone surrogates count as the 3-byte replacement character). */
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
 }
 
 /**

@@ -1,2 +1,4 @@
 export * from './analyzer.service.js';
 export * from './token-counter.service.js';
+export * from './content-hash.service.js';
+export * from './chunker.service.js';

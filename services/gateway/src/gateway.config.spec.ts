@@ -7,6 +7,7 @@ describe('loadGatewayConfig', () => {
     expect(loadGatewayConfig({})).toEqual({
       port: 8080,
       host: '0.0.0.0',
+      natsUrl: 'nats://127.0.0.1:4222',
       requestTimeoutMs: 10_000,
       readinessTimeoutMs: 2_000,
       bodyLimitBytes: 16 * 1024 * 1024,

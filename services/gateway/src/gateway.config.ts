@@ -21,6 +21,8 @@ const name = (fallback: string, max: number) => z.string().min(1).max(max, `at m
  */
 export const GatewayEnv = z.object({
   PORT: int(8080, 0, 65535),
+  /** Distributed mode only: where the services and the ingest stream are. */
+  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
   HOST: z.string().min(1).default('0.0.0.0'),
   /** The one deadline a request gets: retrieval and generation share it. */
   REQUEST_TIMEOUT_MS: int(10_000, 1, 600_000),
@@ -44,6 +46,7 @@ export const GatewayEnv = z.object({
 export interface GatewayConfig {
   port: number;
   host: string;
+  natsUrl: string;
   requestTimeoutMs: number;
   readinessTimeoutMs: number;
   bodyLimitBytes: number;
@@ -74,6 +77,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined>): Gate
   return {
     port: e.PORT,
     host: e.HOST,
+    natsUrl: e.NATS_URL,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     readinessTimeoutMs: e.READINESS_TIMEOUT_MS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,

@@ -18,12 +18,6 @@ import { createGatewayApp } from '../src/create-gateway.app.js';
 import { loadGatewayConfig } from '../src/gateway.config.js';
 import type { ReadinessReport } from '../src/readiness.js';
 
-// Fastify's inject() loads light-my-request (CommonJS), which require()s `cookie` 2 (ESM-only). Node 22 can
-// require ESM, Jest's module registry cannot (Jest needs Node 24.9+ for that), so hand Jest the ESM module
-// for that require. Remove once the Jest config transforms `cookie` or the toolchain moves to Node 24.
-const cookie = await import('cookie');
-jest.mock('cookie', () => cookie);
-
 export type Call =
   | { port: 'search'; req: SearchRequest; ctx: RequestContext }
   | { port: 'generate'; input: GenerateInput; ctx: RequestContext }

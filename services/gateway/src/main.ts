@@ -1,0 +1,47 @@
+import 'reflect-metadata';
+import { Streams, Subjects, systemClock } from '@ragops/contracts';
+import { JetStreamJobQueue, KvJobStore, RemoteGenerator, RemoteSearcher } from '@ragops/messaging';
+import { connectNats, createRpcClient, runService, serviceHealthCheck } from '@ragops/platform';
+import { createGatewayApp } from './create-gateway.app.js';
+import { loadGatewayConfig } from './gateway.config.js';
+import { checkDependencies } from './readiness.js';
+
+await runService('gateway', async () => {
+  const config = loadGatewayConfig(process.env);
+  const natsUrl = config.natsUrl;
+  const nc = await connectNats(natsUrl, 'ragops-gateway-jetstream');
+  const queue = await JetStreamJobQueue.open({ nc, stream: Streams.ingest, subject: Subjects.ingestBatch, durable: Streams.ingestConsumer });
+  const jobs = await KvJobStore.open({ nc });
+  const client = await createRpcClient({ kind: 'nats', servers: natsUrl }, 'gateway-client', systemClock);
+  const health = (s: 'embedding' | 'retrieval' | 'generation' | 'ingest') => serviceHealthCheck(client.rpc, s, systemClock, config.readinessTimeoutMs);
+  const app = await createGatewayApp(
+    {
+      searcher: new RemoteSearcher(client.rpc),
+      generator: new RemoteGenerator(client.rpc),
+      queue,
+      jobs,
+      clock: systemClock,
+      readiness: () =>
+        checkDependencies(
+          {
+            nats: async () => {
+              if (nc.isClosed()) throw new Error('NATS connection closed');
+              await nc.flush();
+            },
+            embedding: health('embedding'),
+            retrieval: health('retrieval'),
+            generation: health('generation'),
+            ingest: health('ingest'),
+          },
+          config.readinessTimeoutMs,
+        ),
+    },
+    config,
+  );
+  await app.listen(config.port, config.host);
+  return async () => {
+    await app.close();
+    await client.close();
+    await nc.drain();
+  };
+});
