@@ -7,6 +7,7 @@ import { DistributedPlatform } from './distributed.harness.js';
 
 const corpusDir = join(import.meta.dirname, '../../../data/sample-corpus/docs');
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are asserted field by field
 async function post(url: string, path: string, body: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return { status: res.status, body: await res.json() };

@@ -23,6 +23,7 @@ const jointCounter: TokenCounter = {
   encoding: 'joint-test',
   count: jointCount,
   fitsWithin: (s, max) => jointCount(s) <= max,
+  countUpTo: (s) => jointCount(s),
   encode: () => [],
   decode: () => '',
 };

@@ -25,7 +25,7 @@ describe('loadGatewayConfig', () => {
       INDEX: 'scifact-v2',
       RETRIEVAL_MODE: 'dense',
       DEFAULT_TOPK: '10',
-      RERANK: 'true',
+      RERANK: 'false',
       MODEL: '',
       PATH: '/usr/bin',
     });
@@ -33,7 +33,7 @@ describe('loadGatewayConfig', () => {
     expect(config.variant).toEqual({
       ...defaultVariant,
       index: 'scifact-v2',
-      retrieval: { ...defaultVariant.retrieval, mode: 'dense', topK: 10, rerank: true },
+      retrieval: { ...defaultVariant.retrieval, mode: 'dense', topK: 10, rerank: false },
     });
   });
 
@@ -48,7 +48,7 @@ describe('loadGatewayConfig', () => {
         INDEX: 'has space',
         RETRIEVAL_MODE: 'magic',
         DEFAULT_TOPK: '1000',
-        RERANK: 'yes',
+        RERANK: 'true', // no rerank provider yet: refused, not ignored
       });
     } catch (e) {
       caught = e;

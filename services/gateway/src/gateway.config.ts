@@ -40,7 +40,8 @@ export const GatewayEnv = z.object({
   DEFAULT_TOPK: int(5, 1, Limits.maxTopK),
   RRF_K: int(60, 1, 1000),
   RETRIEVAL_CANDIDATES: int(100, 1, 1000),
-  RERANK: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false'),
+  // Part of the variant, but no rerank provider exists yet: refuse `true` rather than silently ignore it.
+  RERANK: z.enum(['false'], { error: 'no rerank provider is available yet; leave RERANK unset or false' }).default('false'),
 });
 
 export interface GatewayConfig {
@@ -92,7 +93,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined>): Gate
         mode: e.RETRIEVAL_MODE,
         rrfK: e.RRF_K,
         candidates: e.RETRIEVAL_CANDIDATES,
-        rerank: e.RERANK === 'true',
+        rerank: false, // RERANK only accepts false until a rerank provider exists
       },
     },
   };

@@ -1,7 +1,7 @@
 // Test doubles for the gateway's ports. Every port method fails loudly unless a test scripted it, and every
 // call is recorded, so "rejected input reaches no port" is one assertion: `ports.calls` is empty.
 import { Writable } from 'node:stream';
-import { jest } from '@jest/globals';
+
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import {
   type BatchResult,
