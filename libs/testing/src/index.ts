@@ -2,3 +2,5 @@ export {};
 export * from './nats-server.harness.js';
 export * from './vector-store.contract.js';
 export * from './nats.harness.js';
+export * from './request-context.fixture.js';
+export * from './microservice.harness.js';

@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { AppError, type Envelope, GenerateReply, Subjects } from '@ragops/contracts';
+import type { RpcClient } from '@ragops/messaging';
+import { ExtractiveGenerator } from '@ragops/models';
+import { startServiceForTest, testContext } from '@ragops/testing';
+import { GenerationModule } from './generation.module.js';
+
+describe('generation handler (decode, validate, call, map)', () => {
+  let svc: { rpc: RpcClient; close: () => Promise<void> };
+  const now = Date.now();
+  const ctx = testContext({ now });
+
+  beforeAll(async () => {
+    svc = await startServiceForTest(GenerationModule.register({ generator: new ExtractiveGenerator() }), 'generation');
+  });
+  afterAll(() => svc.close());
+
+  it('answers from the given chunks with citations', async () => {
+    const chunks = [{ chunkId: 'rrf#1', docId: 'rrf', score: 0.03, text: 'We use k = 60 for reciprocal rank fusion. It rewards agreement.' }];
+    const reply = await svc.rpc.request(Subjects.generate, { ctx, data: { query: 'Which k do we use for reciprocal rank fusion?', chunks } }, GenerateReply);
+    expect(reply.answer).toContain('k = 60');
+    expect(reply.citations).toEqual([{ n: 1, chunkId: 'rrf#1', docId: 'rrf' }]);
+  });
+
+  it('says it found nothing when no chunk supports an answer', async () => {
+    const reply = await svc.rpc.request(Subjects.generate, { ctx, data: { query: 'Who won the match?', chunks: [] } }, GenerateReply);
+    expect(reply).toMatchObject({ finishReason: 'no_context', citations: [] });
+  });
+
+  it('rejects chunks without ids as VALIDATION_FAILED', async () => {
+    const bad = { ctx, data: { query: 'q', chunks: [{ text: 'x' }] } } as Envelope<unknown>;
+    const err = await svc.rpc.request(Subjects.generate, bad, GenerateReply).catch((e: AppError) => e);
+    expect(err).toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect((err as AppError).message).toMatch(/data\.chunks\[0\]\.chunkId/);
+  });
+
+  it('maps a passed deadline to DEADLINE_EXCEEDED', async () => {
+    // The client's own clock (1,000,000) still sees time left; the generator's real clock does not.
+    const err = await svc.rpc
+      .request(Subjects.generate, { ctx: { ...ctx, deadline: 1_000_500 }, data: { query: 'q', chunks: [] } }, GenerateReply)
+      .catch((e: AppError) => e);
+    expect(err).toMatchObject({ code: 'DEADLINE_EXCEEDED' });
+  });
+});
