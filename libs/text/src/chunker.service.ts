@@ -32,7 +32,10 @@ export interface ChunkInput {
 
 export interface Chunk {
   index: number;
-  /** What gets embedded and indexed: the breadcrumb line ("Guide > Install > Helm"), a blank line, then the content. */
+  /**
+   * What gets embedded and indexed: the breadcrumb line (title and headings, e.g. "Docs > Install > Helm") and a
+   * blank line when there is a title or heading, then the content.
+   */
   text: string;
   /** Exact token count of `text`. */
   tokens: number;
@@ -233,15 +236,14 @@ export function createChunker(options: ChunkerOptions): Chunker {
     const none = { start: e, text: '', tokens: 0 };
     if (limit <= 0) return none;
     const boundary = (k: number) => (shape.lines ? text.charCodeAt(k - 1) === 0x0a : isSpace(text.charCodeAt(k - 1)));
-    // Walk back over whole words (or lines), estimating with each one's own count, then check exactly.
+    // Walk back over whole words (or lines) while ~4 characters a token says they fit, then check exactly (and
+    // give words back until they do). Counting each word instead costs thousands of tiny counts per corpus.
     let start = e;
-    let estimate = 0;
+    const reach = Math.max(s + 1, e - limit * 4);
     for (let q = e; q > s; ) {
       let w = q;
       while (w > s && !boundary(w)) w--;
-      if (w <= s) break; // that would repeat the whole previous piece
-      estimate += count(text.slice(w, q));
-      if (estimate > limit) break;
+      if (w <= s || (w < reach && start < e)) break; // never the whole previous piece
       start = w;
       q = w;
       while (q > s && isSpace(text.charCodeAt(q - 1))) q--;
@@ -431,7 +433,8 @@ export function createChunker(options: ChunkerOptions): Chunker {
       const chunks: Chunk[] = [];
       for (const section of sections) {
         const sameAsTitle = title && section.headings[0]?.toLowerCase() === title.toLowerCase();
-        const crumb = breadcrumb(sameAsTitle ? section.headings : [title, ...section.headings]);
+        const crumb =
+          section.headings.length === 0 ? docCrumb : breadcrumb(sameAsTitle ? section.headings : [title, ...section.headings]);
         for (const body of sectionBodies(section, maxTokens - crumb.tokens, tooBig)) {
           chunks.push({
             index: chunks.length,

@@ -123,3 +123,4 @@ export function cl100kPieceEnd(text: string, i: number): number {
   // 7. A single whitespace character.
   return spaceEnd;
 }
+

@@ -52,23 +52,24 @@ class BpeTokenCounter implements TokenCounter {
   }
 
   count(text: string): number {
-    return this.walk(text, Infinity, null);
+    return this.walk(text, NO_LIMIT, null);
   }
 
   fitsWithin(text: string, maxTokens: number): boolean {
     if (!(maxTokens >= 0)) return false;
     if (text.length * 3 <= maxTokens) return true; // a UTF-16 unit is at most 3 UTF-8 bytes
     if (utf8LengthUpTo(text, maxTokens) <= maxTokens) return true;
-    return this.walk(text, maxTokens, null) <= maxTokens;
+    return this.countUpTo(text, maxTokens) <= maxTokens;
   }
 
   countUpTo(text: string, limit: number): number {
-    return this.walk(text, limit, null);
+    // A negative or NaN limit admits nothing: the walk stops at once and 0 is "above" it.
+    return this.walk(text, limit >= 0 ? Math.min(Math.floor(limit), NO_LIMIT) : -1, null);
   }
 
   encode(text: string): number[] {
     const out: number[] = [];
-    this.walk(text, Infinity, out);
+    this.walk(text, NO_LIMIT, out);
     return out;
   }
 
@@ -90,20 +91,23 @@ class BpeTokenCounter implements TokenCounter {
         if (c > 0x7f) ascii = false;
         h = Math.imul(h ^ c, 0x01000193);
       }
-      let tokens = cache.get(text, start, end, h);
-      if (tokens === undefined) {
-        const piece = text.slice(start, end);
-        const scratch = this.scratch;
-        scratch.length = 0;
-        this.bpe.encodePiece(ascii ? piece : this.bpe.toBytes(piece), scratch);
-        tokens = scratch.slice();
-        cache.set(text, start, end, h, tokens);
-      }
+      const tokens = cache.get(text, start, end, h) ?? this.encodeMiss(text, start, end, h, ascii);
       total += tokens.length;
       if (out) for (const t of tokens) out.push(t);
       start = end;
     }
     return total;
+  }
+
+  /** Byte-pair encodes a piece the cache does not hold, and caches it. */
+  private encodeMiss(text: string, start: number, end: number, hash: number, ascii: boolean): readonly number[] {
+    const piece = text.slice(start, end);
+    const scratch = this.scratch;
+    scratch.length = 0;
+    this.bpe.encodePiece(ascii ? piece : this.bpe.toBytes(piece), scratch);
+    const tokens = scratch.slice();
+    this.pieces.set(text, start, end, hash, tokens);
+    return tokens;
   }
 
   private regexPieceEnd(text: string, start: number): number {
@@ -133,6 +137,9 @@ function utf8LengthUpTo(text: string, limit: number): number {
   }
   return bytes;
 }
+
+/** "No limit" as a small integer, so walk() always compares integers. */
+const NO_LIMIT = 0x3fffffff;
 
 let cached: TokenCounter | undefined;
 
