@@ -1,4 +1,5 @@
 import { DEFAULT_BM25_PARAMS } from '@ragops/search';
+import { LOG_LEVELS, type LogLevel } from '@ragops/telemetry';
 import { z } from 'zod';
 
 /** An integer env var within [min, max], or `fallback` when unset. */
@@ -13,7 +14,7 @@ export const intVar = (fallback: number, min: number, max: number) =>
 export const numberVar = (fallback: number, min: number, max: number) =>
   z.coerce.number({ error: 'must be a number' }).min(min, `must be at least ${min}`).max(max, `must be at most ${max}`).default(fallback);
 
-export const LogLevelVar = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+export const LogLevelVar = z.enum(LOG_LEVELS as [LogLevel, ...LogLevel[]]).default('info');
 
 /** Where NATS is. */
 export const NatsEnv = z.object({

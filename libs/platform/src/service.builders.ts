@@ -36,3 +36,13 @@ export function serviceHealthCheck(rpc: RpcClient, service: ServiceName, clock: 
     if (!reply.ok) throw new Error(`${service} reports not ok`);
   };
 }
+
+/** The gateway's readiness checks on every service behind it (each must answer its health subject). */
+export function serviceHealthChecks(rpc: RpcClient, clock: Clock, timeoutMs: number): Record<Exclude<ServiceName, 'gateway'>, () => Promise<void>> {
+  return {
+    embedding: serviceHealthCheck(rpc, 'embedding', clock, timeoutMs),
+    retrieval: serviceHealthCheck(rpc, 'retrieval', clock, timeoutMs),
+    generation: serviceHealthCheck(rpc, 'generation', clock, timeoutMs),
+    ingest: serviceHealthCheck(rpc, 'ingest', clock, timeoutMs),
+  };
+}

@@ -1,5 +1,5 @@
 import { AppError } from '@ragops/contracts';
-import { createLogger, type LogLevel } from '@ragops/telemetry';
+import { createLogger, LOG_LEVELS, type LogLevel } from '@ragops/telemetry';
 
 /**
  * The life of a service process: start it, log that it is up, stop it cleanly on SIGTERM/SIGINT (Kubernetes
@@ -37,6 +37,6 @@ export async function runService(service: string, start: () => Promise<() => Pro
 
 // The one place a service reads the log level before its config is validated (so start-up errors are logged).
 function levelFromEnv(): LogLevel {
-  const level = process.env.LOG_LEVEL;
-  return level === 'fatal' || level === 'error' || level === 'warn' || level === 'debug' || level === 'trace' || level === 'silent' ? level : 'info';
+  const level = process.env.LOG_LEVEL as LogLevel;
+  return LOG_LEVELS.includes(level) ? level : 'info';
 }

@@ -1,17 +1,9 @@
 import { z } from 'zod';
-import { AppError, describeIssues, Limits, type Variant } from '@ragops/contracts';
-import { LOG_LEVELS, type LogLevel } from '@ragops/telemetry';
+import { Limits, loadConfig, type Variant } from '@ragops/contracts';
+import { intVar as int, LogLevelVar, NatsEnv } from '@ragops/platform';
+import type { LogLevel } from '@ragops/telemetry';
 
 const MiB = 1024 * 1024;
-
-/** An integer env var within [min, max], or `fallback` when unset. */
-const int = (fallback: number, min: number, max: number) =>
-  z.coerce
-    .number({ error: 'must be a number' })
-    .int('must be a whole number')
-    .min(min, `must be at least ${min}`)
-    .max(max, `must be at most ${max}`)
-    .default(fallback);
 
 const name = (fallback: string, max: number) => z.string().min(1).max(max, `at most ${max} characters`).default(fallback);
 
@@ -19,10 +11,8 @@ const name = (fallback: string, max: number) => z.string().min(1).max(max, `at m
  * The gateway's environment. Unrelated variables are ignored; an empty value counts as unset (what compose
  * files and Helm templates produce for "not configured").
  */
-export const GatewayEnv = z.object({
+export const GatewayEnv = NatsEnv.extend({
   PORT: int(8080, 0, 65535),
-  /** Distributed mode only: where the services and the ingest stream are. */
-  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
   HOST: z.string().min(1).default('0.0.0.0'),
   /** The one deadline a request gets: retrieval and generation share it. */
   REQUEST_TIMEOUT_MS: int(10_000, 1, 600_000),
@@ -30,7 +20,7 @@ export const GatewayEnv = z.object({
   READINESS_TIMEOUT_MS: int(2_000, 1, 60_000),
   /** Largest accepted request body; above it → 413. 16 MiB fits a full batch of large documents. */
   BODY_LIMIT_BYTES: int(16 * MiB, 1024, 256 * MiB),
-  LOG_LEVEL: z.enum(LOG_LEVELS as [LogLevel, ...LogLevel[]]).default('info'),
+  LOG_LEVEL: LogLevelVar,
   // The default variant (release) every request is served by until routing tables exist.
   VARIANT_ID: name('default', 64),
   PROMPT_VERSION: name('rag-answer@1', 64),
@@ -61,20 +51,7 @@ export interface GatewayConfig {
  * first), so one restart fixes them all.
  */
 export function loadGatewayConfig(env: Record<string, string | undefined>): GatewayConfig {
-  const present: Record<string, string> = {};
-  for (const key of Object.keys(GatewayEnv.shape)) {
-    const value = env[key];
-    if (value !== undefined && value !== '') present[key] = value;
-  }
-  const parsed = GatewayEnv.safeParse(present);
-  if (!parsed.success) {
-    const issues = describeIssues(parsed.error);
-    const list = issues.map((i) => `${i.path}=${JSON.stringify(present[i.path] ?? '')}: ${i.message}`).join('; ');
-    throw new AppError('VALIDATION_FAILED', `invalid gateway configuration, fix these environment variables: ${list}`, {
-      issues,
-    });
-  }
-  const e = parsed.data;
+  const e = loadConfig(GatewayEnv, env, 'gateway');
   return {
     port: e.PORT,
     host: e.HOST,

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Streams, Subjects, systemClock } from '@ragops/contracts';
 import { JetStreamJobQueue, KvJobStore, RemoteGenerator, RemoteSearcher } from '@ragops/messaging';
-import { connectNats, createRpcClient, runService, serviceHealthCheck } from '@ragops/platform';
+import { connectNats, createRpcClient, runService, serviceHealthChecks } from '@ragops/platform';
 import { createGatewayApp } from './create-gateway.app.js';
 import { loadGatewayConfig } from './gateway.config.js';
 import { checkDependencies } from './readiness.js';
@@ -13,7 +13,6 @@ await runService('gateway', async () => {
   const queue = await JetStreamJobQueue.open({ nc, stream: Streams.ingest, subject: Subjects.ingestBatch, durable: Streams.ingestConsumer });
   const jobs = await KvJobStore.open({ nc });
   const client = await createRpcClient({ kind: 'nats', servers: natsUrl }, 'gateway-client', systemClock);
-  const health = (s: 'embedding' | 'retrieval' | 'generation' | 'ingest') => serviceHealthCheck(client.rpc, s, systemClock, config.readinessTimeoutMs);
   const app = await createGatewayApp(
     {
       searcher: new RemoteSearcher(client.rpc),
@@ -28,10 +27,7 @@ await runService('gateway', async () => {
               if (nc.isClosed()) throw new Error('NATS connection closed');
               await nc.flush();
             },
-            embedding: health('embedding'),
-            retrieval: health('retrieval'),
-            generation: health('generation'),
-            ingest: health('ingest'),
+            ...serviceHealthChecks(client.rpc, systemClock, config.readinessTimeoutMs),
           },
           config.readinessTimeoutMs,
         ),

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { AppError, type Envelope, GenerateReply, Subjects } from '@ragops/contracts';
+import { AppError, type Envelope, GenerateReply, ManualClock, Subjects } from '@ragops/contracts';
 import type { RpcClient } from '@ragops/messaging';
 import { ExtractiveGenerator } from '@ragops/models';
 import { startServiceForTest, testContext } from '@ragops/testing';
@@ -7,11 +7,12 @@ import { GenerationModule } from './generation.module.js';
 
 describe('generation handler (decode, validate, call, map)', () => {
   let svc: { rpc: RpcClient; close: () => Promise<void> };
-  const now = Date.now();
-  const ctx = testContext({ now });
+  // The harness's client clock reads 1,000,000; the generator has its own, so a test can move it past the deadline.
+  const generatorClock = new ManualClock(1_000_000);
+  const ctx = testContext({ now: 1_000_000 });
 
   beforeAll(async () => {
-    svc = await startServiceForTest(GenerationModule.register({ generator: new ExtractiveGenerator() }), 'generation');
+    svc = await startServiceForTest(GenerationModule.register({ generator: new ExtractiveGenerator({ clock: generatorClock }) }), 'generation');
   });
   afterAll(() => svc.close());
 
@@ -35,10 +36,12 @@ describe('generation handler (decode, validate, call, map)', () => {
   });
 
   it('maps a passed deadline to DEADLINE_EXCEEDED', async () => {
-    // The client's own clock (1,000,000) still sees time left; the generator's real clock does not.
+    // The client still sees time left; by the time the generator runs, the deadline has passed.
+    generatorClock.set(1_000_600);
     const err = await svc.rpc
       .request(Subjects.generate, { ctx: { ...ctx, deadline: 1_000_500 }, data: { query: 'q', chunks: [] } }, GenerateReply)
       .catch((e: AppError) => e);
+    generatorClock.set(1_000_000);
     expect(err).toMatchObject({ code: 'DEADLINE_EXCEEDED' });
   });
 });

@@ -11,7 +11,7 @@ import { GenerationModule } from '@ragops/generation';
 import { IngestModule } from '@ragops/ingest';
 import { InProcessBus, MemoryJobQueue, MemoryJobStore, RemoteGenerator, RemoteSearcher } from '@ragops/messaging';
 import { ExtractiveGenerator } from '@ragops/models';
-import { buildIngestRunner, buildSearcher, createIndexingParts, createRpcClient, serviceHealthCheck, startMicroservice, type ServiceTransport } from '@ragops/platform';
+import { buildIngestRunner, buildSearcher, createIndexingParts, createRpcClient, serviceHealthChecks, startMicroservice, type ServiceTransport } from '@ragops/platform';
 import { RetrievalModule } from '@ragops/retrieval';
 import { createLogger } from '@ragops/telemetry';
 import { MemoryVectorStore } from '@ragops/vector-store';
@@ -73,7 +73,6 @@ export async function startAllInOne(options: AllInOneOptions = {}): Promise<AllI
   });
   services.push(await startMicroservice(IngestModule.register({ queue, runner }), 'ingest', transport));
 
-  const health = (s: 'embedding' | 'retrieval' | 'generation' | 'ingest') => serviceHealthCheck(client.rpc, s, clock, gatewayConfig.readinessTimeoutMs);
   const gateway = await createGatewayApp(
     {
       searcher: new RemoteSearcher(client.rpc),
@@ -82,10 +81,7 @@ export async function startAllInOne(options: AllInOneOptions = {}): Promise<AllI
       jobs,
       clock,
       readiness: () =>
-        checkDependencies(
-          { embedding: health('embedding'), retrieval: health('retrieval'), generation: health('generation'), ingest: health('ingest') },
-          gatewayConfig.readinessTimeoutMs,
-        ),
+        checkDependencies(serviceHealthChecks(client.rpc, clock, gatewayConfig.readinessTimeoutMs), gatewayConfig.readinessTimeoutMs),
     },
     gatewayConfig,
   );
