@@ -37,7 +37,7 @@ program
       const summary = await ingestPath(new GatewayClient(platform.url), platform.sampleCorpus);
       console.log(`ingested the sample corpus: ${summary}`);
     }
-    console.log(`try: curl -s ${platform.url}/v1/query -H 'content-type: application/json' -d '{"query":"What k does reciprocal rank fusion use?"}'`);
+    console.log(`try: curl -s ${platform.url}/v1/query -H 'content-type: application/json' -d '{"query":"What value of k do we use for reciprocal rank fusion?"}'`);
   });
 
 program
