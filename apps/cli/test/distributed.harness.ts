@@ -116,7 +116,8 @@ export class DistributedPlatform {
         clock: systemClock,
         readiness: async () => ({ ready: true, dependencies: {} }),
       },
-      loadGatewayConfig({ LOG_LEVEL: 'silent' }),
+      // hybrid, so a query crosses every hop: gateway → retrieval → embedding, gateway → generation.
+      loadGatewayConfig({ LOG_LEVEL: 'silent', RETRIEVAL_MODE: 'hybrid' }),
     );
     await this.gateway.listen(0, '127.0.0.1');
     const address = this.gateway.getHttpServer().address();

@@ -10,10 +10,25 @@ export const EmbedRequest = z.strictObject({
   kind: z.enum(['query', 'document']),
 });
 export type EmbedRequest = z.infer<typeof EmbedRequest>;
+/**
+ * Vectors are checked with one loop instead of a zod schema per number: zod's per-element parsing cost ~100 ms per
+ * SciFact ingest (docs/benchmarks.md). Same guarantee: arrays of finite numbers.
+ */
+const Vectors = z.custom<number[][]>(
+  (v) =>
+    Array.isArray(v) &&
+    v.every((row) => {
+      if (!Array.isArray(row)) return false;
+      for (let i = 0; i < row.length; i++) if (typeof row[i] !== 'number' || !Number.isFinite(row[i])) return false;
+      return true;
+    }),
+  { message: 'vectors must be arrays of finite numbers' },
+);
+
 export const EmbedReply = z.strictObject({
   model: z.string(),
   dimensions: z.number().int().positive(),
-  vectors: z.array(z.array(z.number())),
+  vectors: Vectors,
 });
 export type EmbedReply = z.infer<typeof EmbedReply>;
 

@@ -38,5 +38,6 @@ export const defaultVariant: Variant = {
   prompt: 'rag-answer@1',
   model: 'extractive',
   index: 'default',
-  retrieval: { topK: 5, mode: 'hybrid', rrfK: 60, candidates: 100, rerank: false },
+  // sparse: with the local embedder, BM25 alone beats hybrid (docs/adr/0005-default-retrieval-mode.md).
+  retrieval: { topK: 5, mode: 'sparse', rrfK: 60, candidates: 100, rerank: false },
 };

@@ -133,8 +133,10 @@ export class LocalEmbedder implements Embedder {
     for (let i = 0; i < dims; i++) norm += acc[i] * acc[i];
     // No terms, or every feature cancelled out: zeros rather than a division by zero.
     const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-    const vector = new Array<number>(dims);
-    for (let i = 0; i < dims; i++) vector[i] = acc[i] * scale;
+    // Built with push, not `new Array(dims)`: a pre-sized array is "holey" to V8, and structuredClone / JSON of
+    // holey arrays is ~4.5x slower (measured: 356 vs 78 ms for SciFact's vectors through the in-process bus).
+    const vector: number[] = [];
+    for (let i = 0; i < dims; i++) vector.push(acc[i] * scale);
     return vector;
   }
 

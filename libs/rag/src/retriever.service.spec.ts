@@ -49,7 +49,7 @@ describe('Retriever', () => {
     const { store, queries } = await seeded();
     const embedder = new FixedEmbedder();
     const r = new Retriever(store, embedder, sparse, new ManualClock(0));
-    const reply = await r.search({ query: 'circuit breaker', filter: { docId: ['a', 'b'] } }, testContext({ retrieval: { topK: 3, candidates: 50, rrfK: 60 } }));
+    const reply = await r.search({ query: 'circuit breaker', filter: { docId: ['a', 'b'] } }, testContext({ retrieval: { mode: 'hybrid', topK: 3, candidates: 50, rrfK: 60 } }));
     expect(reply.index).toBe('default');
     expect(reply.hits[0].docId).toBe('a');
     expect(embedder.calls).toBe(1);

@@ -26,7 +26,9 @@ export const GatewayEnv = NatsEnv.extend({
   PROMPT_VERSION: name('rag-answer@1', 64),
   MODEL: name('extractive', 128),
   INDEX: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1-64 characters of [a-zA-Z0-9_-]').default('default'),
-  RETRIEVAL_MODE: z.enum(['hybrid', 'dense', 'sparse']).default('hybrid'),
+  // sparse (BM25) by default: with the local hashing embedder, hybrid scores 0.11 nDCG@10 lower on SciFact and every
+  // dense weight hurts on its train split (docs/benchmarks.md, ADR 0005). Use hybrid with a semantic embedding model.
+  RETRIEVAL_MODE: z.enum(['hybrid', 'dense', 'sparse']).default('sparse'),
   DEFAULT_TOPK: int(5, 1, Limits.maxTopK),
   RRF_K: int(60, 1, 1000),
   RETRIEVAL_CANDIDATES: int(100, 1, 1000),

@@ -62,7 +62,7 @@ describe('POST /v1/search', () => {
     if (call.port !== 'search') throw new Error('expected search');
     expect(call.req).toEqual({ query: 'what does aspirin inhibit', topK: 2, filter: { 'metadata.year': 2020 } });
     expect(call.ctx).toMatchObject({ requestId: 'abc-1', tenant: 'acme', deadline: T0 + 5000 });
-    expect(call.ctx.variant).toMatchObject({ id: 'default', index: 'default', retrieval: { topK: 2, mode: 'hybrid' } });
+    expect(call.ctx.variant).toMatchObject({ id: 'default', index: 'default', retrieval: { topK: 2, mode: 'sparse' } });
   });
 
   it('uses the configured variant when the request sets no topK', async () => {

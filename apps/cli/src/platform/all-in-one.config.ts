@@ -4,7 +4,7 @@ import { IndexingEnv, intVar } from '@ragops/platform';
 
 /** Settings of the all-in-one process beyond the gateway's own (GatewayEnv) and the indexing keys (IndexingEnv). */
 export const AllInOneEnv = IndexingEnv.extend({
-  /** Where the index snapshot lives; empty keeps the index in memory only. */
+  /** Where the index snapshot lives; `none` keeps the index in memory only. */
   RAGOPS_DATA_DIR: z.string().default('.ragops-data'),
   /** Documents ingested on first start (no snapshot yet). `none` disables it. */
   RAGOPS_SAMPLE_CORPUS: z.string().optional(),

@@ -50,7 +50,7 @@ export async function startAllInOne(options: AllInOneOptions = {}): Promise<AllI
   const host = options.host ?? (env.HOST ? gatewayConfig.host : '127.0.0.1');
   const log = createLogger({ service: 'all-in-one', level: gatewayConfig.logLevel });
 
-  const snapshotPath = config.RAGOPS_DATA_DIR ? resolve(config.RAGOPS_DATA_DIR, 'index.snapshot') : undefined;
+  const snapshotPath = config.RAGOPS_DATA_DIR === 'none' ? undefined : resolve(config.RAGOPS_DATA_DIR, 'index.snapshot');
   const firstStart = !snapshotPath || !existsSync(snapshotPath);
   if (snapshotPath) await mkdir(dirname(snapshotPath), { recursive: true });
   const store = snapshotPath ? await MemoryVectorStore.open({ snapshotPath }) : new MemoryVectorStore();
