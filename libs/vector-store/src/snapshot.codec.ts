@@ -1,19 +1,10 @@
 import { endianness } from 'node:os';
 import { crc32 } from 'node:zlib';
-import { AppError, type DocumentMetadata } from '@ragops/contracts';
+import { AppError } from '@ragops/contracts';
+import type { ChunkRecord } from '@ragops/rag';
 
-/** One stored chunk's payload, as the snapshot keeps it. */
-export interface SnapshotChunk {
-  chunkId: string;
-  docId: string;
-  tenant: string;
-  chunkIndex: number;
-  docHash: string;
-  text: string;
-  title?: string;
-  source?: string;
-  metadata?: DocumentMetadata;
-}
+/** One stored chunk's payload, as the snapshot keeps it (the vectors go to the binary sections). */
+export type SnapshotChunk = Omit<ChunkRecord, 'dense' | 'sparse'>;
 
 export interface SnapshotIndex {
   name: string;
