@@ -1,6 +1,6 @@
 import { endianness } from 'node:os';
 import { crc32 } from 'node:zlib';
-import { AppError } from '@ragops/contracts';
+import { AppError, type DocumentMetadata } from '@ragops/contracts';
 import type { ChunkRecord } from '@ragops/rag';
 
 /** One stored chunk's payload, as the snapshot keeps it (the vectors go to the binary sections). */
