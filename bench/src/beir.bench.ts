@@ -3,7 +3,7 @@
  * all-in-one platform ingests corpus.jsonl over POST /v1/documents, answers every test query over POST /v1/search
  * (topK 200, the maximum), and chunk hits are collapsed to documents (best chunk's rank) and scored with nDCG@10,
  * Recall@100 and MRR@10. The same-run baseline is the sparse (BM25-only) mode; published BM25 numbers are printed
- * beside it.
+ * beside it. The row with the platform's default mode and chunk size is marked "(default)".
  *
  *   node bench/dist/beir.bench.js [--dataset DIR[,DIR]] [--modes hybrid,sparse,dense] [--chunk-tokens 256,512]
  */
@@ -16,6 +16,7 @@ import { startInProcess } from './all-in-one.harness.js';
 import { loadClient, loadCommands, repoRoot } from './cli.loader.js';
 import { collapseToDocuments, scoreRun, type RetrievalScores } from './ir.evaluation.js';
 import { formatConditions, markdownTable } from './machine.conditions.js';
+import { platformDefaults } from './platform.defaults.js';
 import { fixed } from './stats.math.js';
 
 type Mode = 'hybrid' | 'sparse' | 'dense';
@@ -109,10 +110,11 @@ console.log(
   formatConditions('BEIR retrieval quality through the platform (all-in-one, HTTP)', {
     datasets: loaded.map((d) => `${basename(d.dir)} (${d.docs} docs, ${d.qrels.size} ${args.split} queries)`).join('; '),
     modes: modes.join(', '),
-    chunking: `CHUNK_MAX_TOKENS ${chunkSizes.join(' and ')} (overlap 32, cl100k tokens); document = title + text`,
+    defaults: `RETRIEVAL_MODE ${platformDefaults.retrievalMode}, CHUNK_MAX_TOKENS ${platformDefaults.chunkMaxTokens} (the platform's; that row is marked "(default)")`,
+    chunking: `CHUNK_MAX_TOKENS ${chunkSizes.join(' and ')} (overlap ${platformDefaults.chunkOverlapTokens}, cl100k tokens); document = title + text`,
     retrieval: 'POST /v1/search topK 200; hybrid = RRF k 60 over 200 candidates per leg; chunks → documents by best rank',
-    embedder: 'local feature-hashing, 384 dims (EMBEDDINGS=local)',
-    bm25: 'k1 1.2, b 0.75, avgdl 151 (platform defaults, chosen on SciFact; not tuned for NFCorpus)',
+    embedder: `local feature-hashing, ${platformDefaults.embeddingDimensions} dims (EMBEDDINGS=local)`,
+    bm25: `k1 ${platformDefaults.bm25.k1}, b ${platformDefaults.bm25.b}, avgdl ${platformDefaults.bm25.avgDocLength} (platform defaults, chosen on SciFact; not tuned for NFCorpus)`,
     metrics: 'nDCG@10 (trec_eval, linear gain), Recall@100, MRR@10; identical query/doc ids ignored (BEIR default)',
   }),
 );
@@ -131,6 +133,12 @@ for (const d of loaded) {
   }
 }
 
+/** The mode, marked as the same-run baseline (sparse) and/or the platform's default configuration. */
+function modeLabel(r: RunResult): string {
+  const marks = [r.mode === 'sparse' ? 'baseline' : '', r.mode === platformDefaults.retrievalMode && r.chunkTokens === platformDefaults.chunkMaxTokens ? 'default' : ''].filter(Boolean);
+  return marks.length ? `${r.mode} (${marks.join(', ')})` : r.mode;
+}
+
 for (const d of loaded) {
   const name = basename(d.dir);
   const rows = results.filter((r) => r.dataset === name);
@@ -142,7 +150,7 @@ for (const d of loaded) {
         const base = rows.find((b) => b.chunkTokens === r.chunkTokens && b.mode === 'sparse');
         return [
           r.chunkTokens,
-          r.mode === 'sparse' ? 'sparse (baseline)' : r.mode,
+          modeLabel(r),
           fixed(r.ndcg10, 4),
           base && r.mode !== 'sparse' ? `${r.ndcg10 >= base.ndcg10 ? '+' : ''}${fixed(r.ndcg10 - base.ndcg10, 4)}` : '',
           fixed(r.recall100, 4),

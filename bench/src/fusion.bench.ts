@@ -4,7 +4,8 @@
  * searched alone (top 200), and the two rankings are fused with weighted RRF (k 60) for a sweep of dense weights;
  * chunks collapse to documents as in beir.bench.ts. Test is printed beside train for reference only.
  *
- *   node bench/dist/fusion.bench.js [--dataset DIR] [--chunk-tokens 256] [--weights 0,0.1,0.2,0.3,0.5,1]
+ *   node bench/dist/fusion.bench.js [--dataset DIR] [--chunk-tokens N (default: the platform's CHUNK_MAX_TOKENS)]
+ *     [--weights 0,0.1,0.2,0.3,0.5,1]
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -19,13 +20,14 @@ import { createAnalyzer } from '@ragops/text';
 import { loadDocumentLoader, repoRoot } from './cli.loader.js';
 import { collapseToDocuments, scoreRun } from './ir.evaluation.js';
 import { formatConditions, markdownTable } from './machine.conditions.js';
+import { platformDefaults } from './platform.defaults.js';
 import { runRawPipeline } from './raw.pipeline.js';
 import { fixed } from './stats.math.js';
 
 const { values: args } = parseArgs({
   options: {
     dataset: { type: 'string', default: resolve(fileURLToPath(repoRoot), '../shared/data/beir-scifact') },
-    'chunk-tokens': { type: 'string', default: '256' },
+    'chunk-tokens': { type: 'string', default: String(platformDefaults.chunkMaxTokens) },
     weights: { type: 'string', default: '0,0.1,0.2,0.3,0.5,1' },
   },
 });
@@ -42,7 +44,7 @@ const queries = parseQueries(await readFile(join(dir, 'queries.jsonl'), 'utf8'))
 console.log(
   formatConditions('Hybrid fusion weight sweep (offline, raw pipeline, no HTTP)', {
     dataset: `${basename(dir)} (${documents.length} docs); weights chosen on train, test shown for reference`,
-    chunking: `CHUNK_MAX_TOKENS ${args['chunk-tokens']}, overlap 32`,
+    chunking: `CHUNK_MAX_TOKENS ${args['chunk-tokens']}, overlap ${platformDefaults.chunkOverlapTokens}`,
     legs: 'dense: local embedder 384 dims, top 200; sparse: BM25 (k1 1.2, b 0.75, avgdl 151), top 200',
     fusion: `weighted RRF k 60, sparse weight 1, dense weight ∈ {${weights.join(', ')}} (1 = the platform's hybrid mode)`,
   }),

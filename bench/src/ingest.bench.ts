@@ -4,6 +4,7 @@
  * embed, BM25-encode, upsert called directly). A further, profiled platform run shows where the time goes.
  *
  *   node bench/dist/ingest.bench.js [--corpus FILE] [--runs 3] [--request-docs 500] [--profile-out FILE]
+ *     [--chunk-tokens N (default: the platform's CHUNK_MAX_TOKENS; applied to the platform and the raw pipeline)]
  */
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -13,6 +14,7 @@ import type { SourceDocument } from '@ragops/contracts';
 import { startInProcess } from './all-in-one.harness.js';
 import { loadClient, loadDocumentLoader, repoRoot } from './cli.loader.js';
 import { profileWhile, summarizeProfile, type CpuProfile } from './cpu.profile.js';
+import { platformDefaults } from './platform.defaults.js';
 import { formatConditions, markdownTable } from './machine.conditions.js';
 import { runRawPipeline, timeAnalysis, type StageTimes } from './raw.pipeline.js';
 import { fixed, summarize } from './stats.math.js';
@@ -28,11 +30,14 @@ const { values: args } = parseArgs({
     'profile-out': { type: 'string' },
     'no-profile': { type: 'boolean', default: false },
     warmup: { type: 'string', default: '1' },
+    'chunk-tokens': { type: 'string', default: String(platformDefaults.chunkMaxTokens) },
   },
 });
 const runs = Number(args.runs);
 const requestDocs = Number(args['request-docs']);
 const warmups = Number(args.warmup);
+const chunkTokens = Number(args['chunk-tokens']);
+const chunkSetting = chunkTokens === platformDefaults.chunkMaxTokens ? `${chunkTokens} (default)` : `${chunkTokens} (--chunk-tokens; default ${platformDefaults.chunkMaxTokens})`;
 
 const { loadDocuments } = await loadDocumentLoader();
 const { GatewayClient } = await loadClient();
@@ -46,7 +51,7 @@ console.log(
     corpus: `${args.corpus} (${documents.length} docs, ${(chars / 1e6).toFixed(2)} M chars)`,
     runs: `${runs} per variant after ${warmups} unmeasured warm-up run(s), fresh platform / store each; median, min, max`,
     platform: `startAllInOne in this process; POST /v1/documents × ${requests.length} (${requestDocs} docs each, sequential), then poll GET /v1/jobs`,
-    indexing: 'defaults: CHUNK_MAX_TOKENS 256 / overlap 32, local embedder 384 dims, BM25, MemoryVectorStore; INGEST_CONCURRENCY 2, 32 docs per queued batch',
+    indexing: `CHUNK_MAX_TOKENS ${chunkSetting} / overlap ${platformDefaults.chunkOverlapTokens}; defaults otherwise: local embedder ${platformDefaults.embeddingDimensions} dims, BM25, MemoryVectorStore; INGEST_CONCURRENCY 2, 32 docs per queued batch; raw pipeline: the same chunking and embedder`,
     timing: 'first POST → last batch finished (max job updatedAt, server clock = same process)',
     goal: `≥ ${GOAL_DOCS_PER_SEC.toLocaleString('en-US')} docs/s (issue)`,
   }),
@@ -55,12 +60,12 @@ console.log(
 // ---- raw pipeline baseline ------------------------------------------------------------------------------------
 const raw: { ms: number; chunks: number; stages: StageTimes }[] = [];
 for (let i = 0; i < warmups; i++) {
-  const r = await runRawPipeline(documents);
+  const r = await runRawPipeline(documents, { maxTokens: chunkTokens });
   await r.store.close();
   console.log(`  raw warm-up (not counted): ${fixed(r.totalMs, 0)} ms`);
 }
 for (let i = 0; i < runs; i++) {
-  const r = await runRawPipeline(documents);
+  const r = await runRawPipeline(documents, { maxTokens: chunkTokens });
   raw.push({ ms: r.totalMs, chunks: r.chunks, stages: r.stages });
   await r.store.close();
   console.log(`  raw run ${i + 1}: ${fixed(r.totalMs, 0)} ms, ${fixed((documents.length / r.totalMs) * 1000, 0)} docs/s, ${r.chunks} chunks`);
@@ -76,7 +81,7 @@ interface PlatformRun {
 
 /** One fresh platform: submit every request, wait for every job; only that part is timed (and profiled). */
 async function platformRun(profile = false): Promise<PlatformRun> {
-  const { platform, close } = await startInProcess({});
+  const { platform, close } = await startInProcess({ CHUNK_MAX_TOKENS: String(chunkTokens) });
   try {
     const client = new GatewayClient(platform.url);
     const work = async () => {
@@ -132,7 +137,7 @@ console.log(
 
 // Stage breakdown of the raw pipeline (median run).
 const mid = [...raw].sort((a, b) => a.ms - b.ms)[Math.floor(raw.length / 2)]!;
-const chunker = createChunker({ maxTokens: 256, overlapTokens: 32, counter: cl100kCounter() });
+const chunker = createChunker({ maxTokens: chunkTokens, overlapTokens: platformDefaults.chunkOverlapTokens, counter: cl100kCounter() });
 const texts = documents.flatMap((d) => chunker.chunk({ text: d.text, format: d.format, title: d.title }).map((c) => (d.title ? `${d.title}\n${c.text}` : c.text)));
 const analysisMs = timeAnalysis(texts);
 const stageRows: [string, number][] = [

@@ -21,6 +21,8 @@ export interface Target {
 export interface TargetOptions {
   /** Extra node flags for every server process (e.g. --cpu-prof). */
   nodeFlags?: string[];
+  /** Extra environment for every service process (e.g. RETRIEVAL_MODE, CHUNK_MAX_TOKENS); each reads its own keys. */
+  env?: Record<string, string>;
   log?: (line: string) => void;
 }
 
@@ -30,7 +32,7 @@ const root = fileURLToPath(repoRoot);
 export async function startAllInOneProcess(options: TargetOptions = {}): Promise<Target> {
   const port = await freePort();
   const dataDir = await mkdtemp(join(tmpdir(), 'ragops-bench-aio-'));
-  const env = cleanEnv({ LOG_LEVEL: 'warn', SNAPSHOT_INTERVAL_MS: '86400000' });
+  const env = cleanEnv({ LOG_LEVEL: 'warn', SNAPSHOT_INTERVAL_MS: '86400000', ...options.env });
   const args = [...(options.nodeFlags ?? []), fileURLToPath(ragopsBin), 'start', '--port', String(port), '--no-sample', '--data-dir', dataDir];
   const proc = spawnChild('all-in-one', process.execPath, args, env, root);
   const url = `http://127.0.0.1:${port}`;
@@ -58,7 +60,7 @@ export async function startAllInOneProcess(options: TargetOptions = {}): Promise
 export async function startDistributed(options: TargetOptions = {}): Promise<Target> {
   const nats = await startPrivateNats();
   const port = await freePort();
-  const base = { NATS_URL: nats.url, LOG_LEVEL: 'warn' };
+  const base = { ...options.env, NATS_URL: nats.url, LOG_LEVEL: 'warn' };
   const flags = options.nodeFlags ?? [];
   const services = ['embedding', 'retrieval', 'generation', 'ingest'].map((name) =>
     spawnChild(name, process.execPath, [...flags, join(root, 'services', name, 'dist/main.js')], cleanEnv(base), root),

@@ -5,7 +5,10 @@
  * GET /healthz on the same gateway: the HTTP floor without any hop.
  *
  *   node bench/dist/query.bench.js [--modes all-in-one,distributed] [--rates 50,200,500] [--duration 10]
- *     [--warmup 3] [--ceiling-connections 10,50] [--connections N]
+ *     [--warmup 3] [--ceiling-connections 10,50] [--connections N] [--retrieval-mode sparse|hybrid|dense]
+ *     [--chunk-tokens N]
+ *
+ * Without --retrieval-mode / --chunk-tokens the services run with their defaults (RETRIEVAL_MODE, CHUNK_MAX_TOKENS unset).
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
@@ -17,6 +20,7 @@ import { probeHops, type HopStats } from './hop.probe.js';
 import { runLoad } from './load.runner.js';
 import type { LoadResult, LoadSpec } from './load.types.js';
 import { formatConditions, markdownTable } from './machine.conditions.js';
+import { platformDefaults } from './platform.defaults.js';
 import { startAllInOneProcess, startDistributed, type Target, type TargetMode } from './platform.targets.js';
 import { cpuSeconds, stopAll } from './process.harness.js';
 import { fixed } from './stats.math.js';
@@ -34,6 +38,8 @@ const { values: args } = parseArgs({
     connections: { type: 'string' },
     'cpu-prof': { type: 'string' },
     'no-hops': { type: 'boolean', default: false },
+    'retrieval-mode': { type: 'string' },
+    'chunk-tokens': { type: 'string' },
   },
 });
 const modes = args.modes.split(',') as TargetMode[];
@@ -42,6 +48,13 @@ const rates = args.rates.split(',').filter(Boolean).map(Number);
 const duration = Number(args.duration);
 const warmup = Number(args.warmup);
 const ceilings = args['ceiling-connections'].split(',').filter(Boolean).map(Number);
+const retrievalMode = args['retrieval-mode'];
+if (retrievalMode !== undefined && !['sparse', 'hybrid', 'dense'].includes(retrievalMode)) throw new Error(`--retrieval-mode: unknown mode ${retrievalMode}`);
+const chunkTokens = args['chunk-tokens'];
+const serviceEnv: Record<string, string> = {
+  ...(retrievalMode ? { RETRIEVAL_MODE: retrievalMode } : {}),
+  ...(chunkTokens ? { CHUNK_MAX_TOKENS: chunkTokens } : {}),
+};
 const generators = args.generators.split(',') as LoadSpec['generator'][];
 for (const g of generators) if (g !== 'autocannon' && g !== 'paced') throw new Error(`--generators: unknown generator ${g}`);
 /** Enough connections that each sends at most 50 requests per second (autocannon paces per connection). */
@@ -100,8 +113,8 @@ async function measureEndpoint(target: Target, endpoint: Row['endpoint'], reques
 console.log(
   formatConditions('Query-path latency: all-in-one vs distributed (NATS)', {
     modes: modes.join(', '),
-    corpus: `data/sample-corpus/docs (58 Markdown docs), ingested over POST /v1/documents before loading`,
-    requests: `POST /v1/query {"query"} rotating ${questions.length} golden-qa questions (default topK 5, hybrid, extractive generator); baseline GET /healthz`,
+    corpus: `data/sample-corpus/docs (58 Markdown docs), ingested over POST /v1/documents before loading; CHUNK_MAX_TOKENS ${chunkTokens ? `${chunkTokens} (--chunk-tokens)` : `${platformDefaults.chunkMaxTokens} (the default)`}`,
+    requests: `POST /v1/query {"query"} rotating ${questions.length} golden-qa questions (topK ${platformDefaults.topK}, retrieval ${retrievalMode ? `${retrievalMode} (--retrieval-mode)` : `${platformDefaults.retrievalMode} (the default)`}, extractive generator); baseline GET /healthz`,
     rates: `${rates.join(', ')} req/s, ${duration} s each after ${warmup} s warm-up at the same load`,
     autocannon: `overallRate, connections ${args.connections ?? 'ceil(rate / 50)'}; per-connection quota per second, sent back to back (bursts)`,
     paced: 'open loop, one request every 1/rate s (node:http keep-alive, up to 4 × ceil(rate / 50) sockets); latency from request write to response end',
@@ -109,6 +122,7 @@ console.log(
     generator: `${generators.join(' and ')}, in a child process on the same 2 cores (it competes with the server for CPU)`,
     latency: 'exact per-response times of 2xx answers (ms; autocannon: its response events, not its whole-ms histogram)',
     distributed: 'gateway, embedding, retrieval, generation, ingest as separate node processes + private nats-server (JetStream, loopback); VECTOR_STORE=replicated',
+    hops: 'gateway → retrieval (→ embedding only for hybrid/dense), gateway → generation',
   }),
 );
 
@@ -122,7 +136,7 @@ const started = performance.now();
 try {
   for (const mode of modes) {
     const t0 = performance.now();
-    const target = mode === 'all-in-one' ? await startAllInOneProcess({ nodeFlags }) : await startDistributed({ nodeFlags, log: console.log });
+    const target = mode === 'all-in-one' ? await startAllInOneProcess({ nodeFlags, env: serviceEnv }) : await startDistributed({ nodeFlags, env: serviceEnv, log: console.log });
     try {
       for (const p of target.processes) names.set(p.pid, `${mode} ${p.name}`);
       console.log(`\n${mode}: ready after ${fixed((performance.now() - t0) / 1000, 1)} s (${target.processes.map((p) => `${p.name} pid ${p.pid}`).join(', ')})`);
@@ -133,7 +147,7 @@ try {
       // The HTTP floor gets one ceiling run (the largest connection count); the query path gets all of them.
       rows.push(...(await measureEndpoint(target, 'GET /healthz', healthz, ceilings.slice(-1))));
       rows.push(...(await measureEndpoint(target, 'POST /v1/query', query, ceilings)));
-      if (mode === 'distributed' && !args['no-hops']) hops.push(...(await probeHops(target.natsUrl!, target.url, questions[1]!)));
+      if (mode === 'distributed' && !args['no-hops']) hops.push(...(await probeHops(target.natsUrl!, target.url, questions[1]!, { gatewayMode: retrievalMode ?? platformDefaults.retrievalMode })));
     } finally {
       await target.stop();
     }

@@ -4,8 +4,10 @@ import type { ChunkRecord } from '@ragops/rag';
 import { createBm25Encoder } from '@ragops/search';
 import { cl100kCounter, contentHash, createAnalyzer, createChunker } from '@ragops/text';
 import { MemoryVectorStore } from '@ragops/vector-store';
+import { platformDefaults } from './platform.defaults.js';
 
 export interface RawPipelineOptions {
+  /** Chunking and embedding default to the platform's (CHUNK_MAX_TOKENS, CHUNK_OVERLAP_TOKENS, EMBEDDING_DIMENSIONS). */
   maxTokens?: number;
   overlapTokens?: number;
   dimensions?: number;
@@ -37,8 +39,12 @@ export interface RawPipelineResult {
  */
 export async function runRawPipeline(documents: readonly SourceDocument[], options: RawPipelineOptions = {}): Promise<RawPipelineResult> {
   const analyzer = createAnalyzer();
-  const chunker = createChunker({ maxTokens: options.maxTokens ?? 256, overlapTokens: options.overlapTokens ?? 32, counter: cl100kCounter() });
-  const embedder = new LocalEmbedder({ dimensions: options.dimensions ?? 384, analyzer });
+  const chunker = createChunker({
+    maxTokens: options.maxTokens ?? platformDefaults.chunkMaxTokens,
+    overlapTokens: options.overlapTokens ?? platformDefaults.chunkOverlapTokens,
+    counter: cl100kCounter(),
+  });
+  const embedder = new LocalEmbedder({ dimensions: options.dimensions ?? platformDefaults.embeddingDimensions, analyzer });
   const sparse = createBm25Encoder({ analyzer });
   const store = new MemoryVectorStore();
   const index = 'default';
