@@ -26,7 +26,8 @@ export const IndexingEnv = z.object({
   /** `local`: feature-hashing embedder, no model download. (OpenAI-compatible and model2vec: see issue 3.) */
   EMBEDDINGS: z.enum(['local']).default('local'),
   EMBEDDING_DIMENSIONS: intVar(384, 8, 4096),
-  // 512: on SciFact, +0.008 nDCG@10 over 256 for BM25, 42 % fewer chunks, faster ingest (docs/benchmarks.md).
+  // 512: on SciFact +0.008 nDCG@10 over 256 for BM25, 42 % fewer chunks, faster ingest; costs query throughput with
+  // the extractive generator (more text per answer). Measured in docs/benchmarks.md.
   CHUNK_MAX_TOKENS: intVar(512, 16, 8192),
   CHUNK_OVERLAP_TOKENS: intVar(32, 0, 4096),
   // Defaults chosen on BEIR SciFact (libs/search/README.md); set BM25_AVG_DOC_LENGTH to your corpus's mean.
