@@ -2,18 +2,23 @@ import type { DynamicModule, INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ClientProxyFactory, type ClientProxy } from '@nestjs/microservices';
 import { type Clock, QueueGroups, type ServiceName } from '@ragops/contracts';
+import { type Logger, PinoNestLogger } from '@ragops/telemetry';
 import { AppErrorRpcFilter, InProcessBus, InProcessClient, InProcessServer, natsClientOptions, natsServerOptions, RpcClient } from '@ragops/messaging';
 
 /** How a service is reached: NATS (distributed) or the in-process bus (all-in-one). The handlers are the same. */
 export type ServiceTransport = { kind: 'nats'; servers: string; instance?: string } | { kind: 'in-process'; bus: InProcessBus };
 
-/** Starts one service's Nest module as a microservice on the given transport, with the one RPC error filter. */
-export async function startMicroservice(module: DynamicModule, service: ServiceName, transport: ServiceTransport): Promise<INestMicroservice> {
+/**
+ * Starts one service's Nest module as a microservice on the given transport, with the one RPC error filter. With a
+ * logger, Nest's own messages go through it as JSON; without one (tests, all-in-one) only Nest errors and warnings
+ * print.
+ */
+export async function startMicroservice(module: DynamicModule, service: ServiceName, transport: ServiceTransport, logger?: Logger): Promise<INestMicroservice> {
   const options =
     transport.kind === 'nats'
       ? natsServerOptions({ servers: transport.servers, name: connectionName(service, transport.instance), queue: QueueGroups[service] })
       : { strategy: new InProcessServer(transport.bus) };
-  const app = await NestFactory.createMicroservice(module, { ...options, logger: ['error', 'warn'] });
+  const app = await NestFactory.createMicroservice(module, { ...options, logger: logger ? new PinoNestLogger(logger.child({ component: 'nest' })) : ['error', 'warn'] });
   app.useGlobalFilters(new AppErrorRpcFilter());
   await app.listen();
   return app;

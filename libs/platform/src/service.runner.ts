@@ -1,16 +1,16 @@
 import { AppError } from '@ragops/contracts';
-import { createLogger, LOG_LEVELS, type LogLevel } from '@ragops/telemetry';
+import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from '@ragops/telemetry';
 
 /**
  * The life of a service process: start it, log that it is up, stop it cleanly on SIGTERM/SIGINT (Kubernetes
  * sends SIGTERM, then waits the grace period), and exit non-zero with a clear message when it cannot start —
  * a bad configuration names every offending key.
  */
-export async function runService(service: string, start: () => Promise<() => Promise<void>>, level: LogLevel = levelFromEnv()): Promise<void> {
+export async function runService(service: string, start: (log: Logger) => Promise<() => Promise<void>>, level: LogLevel = levelFromEnv()): Promise<void> {
   const log = createLogger({ service, level });
   let stop: () => Promise<void>;
   try {
-    stop = await start();
+    stop = await start(log);
   } catch (err) {
     const message = err instanceof AppError ? err.message : `cannot start: ${(err as Error)?.message ?? String(err)}`;
     log.fatal({ err }, message);

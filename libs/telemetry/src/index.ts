@@ -1,2 +1,3 @@
 export * from './logger.js';
 export * from './metrics.registry.js';
+export * from './nest-logger.adapter.js';

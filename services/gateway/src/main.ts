@@ -6,7 +6,7 @@ import { createGatewayApp } from './create-gateway.app.js';
 import { loadGatewayConfig } from './gateway.config.js';
 import { checkDependencies } from './readiness.js';
 
-await runService('gateway', async () => {
+await runService('gateway', async (log) => {
   const config = loadGatewayConfig(process.env);
   const natsUrl = config.natsUrl;
   const nc = await connectNats(natsUrl, 'ragops-gateway-jetstream');
@@ -20,6 +20,7 @@ await runService('gateway', async () => {
       queue,
       jobs,
       clock: systemClock,
+      logger: log,
       readiness: () =>
         checkDependencies(
           {

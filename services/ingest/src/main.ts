@@ -2,13 +2,11 @@ import 'reflect-metadata';
 import { Streams, Subjects, systemClock } from '@ragops/contracts';
 import { JetStreamJobQueue, KvJobStore } from '@ragops/messaging';
 import { buildIngestRunner, connectNats, createIndexingParts, createRpcClient, createVectorStore, runService, startMicroservice } from '@ragops/platform';
-import { createLogger } from '@ragops/telemetry';
 import { loadIngestConfig } from './ingest.config.js';
 import { IngestModule } from './ingest.module.js';
 
-await runService('ingest', async () => {
+await runService('ingest', async (log) => {
   const config = loadIngestConfig(process.env);
-  const log = createLogger({ service: 'ingest', level: config.LOG_LEVEL });
   const transport = { kind: 'nats', servers: config.NATS_URL } as const;
   const nc = await connectNats(config.NATS_URL, 'ragops-ingest-jetstream');
   const store = await createVectorStore(config, nc);
@@ -28,7 +26,7 @@ await runService('ingest', async () => {
     maxAttempts: config.INGEST_MAX_ATTEMPTS,
     log,
   });
-  const app = await startMicroservice(IngestModule.register({ queue, runner }), 'ingest', transport);
+  const app = await startMicroservice(IngestModule.register({ queue, runner }), 'ingest', transport, log);
   return async () => {
     await app.close(); // drains: in-flight batches finish and are acked
     await client.close();
