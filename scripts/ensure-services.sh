@@ -17,9 +17,10 @@ install_pkg() {
   sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >&2
 }
 mkdir -p "$STATE"
-# Integration suites start private nats-servers (see libs/testing), so the binary is needed even when a shared
-# NATS already answers.
+# Some suites start private servers (a nats-server per suite that runs service replicas, a redis-server that the
+# restart test kills), so the binaries are needed even when shared ones already answer.
 install_pkg nats-server nats-server
+install_pkg redis-server redis-server
 
 if answers "$NATS_PORT"; then
   echo "[services] NATS answers on :$NATS_PORT (reusing it)" >&2

@@ -11,3 +11,4 @@ export * from './ingest-job.runner.js';
 export * from './job-view.js';
 export * from './query.service.js';
 export * from './document-submission.service.js';
+export * from './ports/cache.port.js';
