@@ -1,2 +1,4 @@
 export * from './local.embedder.js';
 export * from './extractive.generator.js';
+export * from './openai.embedder.js';
+export * from './openai.errors.js';

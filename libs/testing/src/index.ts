@@ -4,3 +4,4 @@ export * from './vector-store.contract.js';
 export * from './nats.harness.js';
 export * from './request-context.fixture.js';
 export * from './microservice.harness.js';
+export * from './openai-double.server.js';
