@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { AppError, Limits } from '@ragops/contracts';
-import { postJson, postRaw, resetGateway, startGateway, T0, type TestGateway } from '../test/gateway.fakes.js';
+import { postJson, postRaw, resetGateway, startGateway, T0, type TestGateway, withGateway } from '../test/gateway.fakes.js';
 
 let gw: TestGateway;
 beforeAll(async () => {
@@ -10,16 +10,6 @@ beforeEach(() => resetGateway(gw));
 afterAll(async () => {
   await gw.app.close();
 });
-
-/** A gateway with its own configuration, closed after `test`. */
-async function withGateway(env: Record<string, string>, test: (own: TestGateway) => Promise<void>): Promise<void> {
-  const own = await startGateway(env);
-  try {
-    await test(own);
-  } finally {
-    await own.app.close();
-  }
-}
 
 const docs = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `doc-${i}`, text: `document number ${i}` }));
 type Inject = (gw: TestGateway) => ReturnType<TestGateway['app']['inject']>;

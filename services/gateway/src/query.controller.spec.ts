@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { AppError, type ChunkHit, type GenerateReply, Limits } from '@ragops/contracts';
-import { postJson, postRaw, resetGateway, startGateway, T0, type TestGateway } from '../test/gateway.fakes.js';
+import { postJson, postRaw, resetGateway, startGateway, T0, type TestGateway, withGateway } from '../test/gateway.fakes.js';
 
 let gw: TestGateway;
 beforeAll(async () => {
@@ -10,16 +10,6 @@ beforeEach(() => resetGateway(gw));
 afterAll(async () => {
   await gw.app.close();
 });
-
-/** A gateway with its own configuration, closed after `test`. */
-async function withGateway(env: Record<string, string>, test: (own: TestGateway) => Promise<void>): Promise<void> {
-  const own = await startGateway(env);
-  try {
-    await test(own);
-  } finally {
-    await own.app.close();
-  }
-}
 
 const hits: ChunkHit[] = [
   { chunkId: 'd1#0', docId: 'd1', score: 0.032, text: 'Aspirin inhibits COX-1.', title: 'Aspirin' },

@@ -151,3 +151,13 @@ export function postJson(app: NestFastifyApplication, url: string, body: unknown
 export function postRaw(app: NestFastifyApplication, url: string, payload: string | Buffer, headers: Record<string, string>) {
   return app.inject({ method: 'POST', url, payload, headers });
 }
+
+/** A gateway with its own configuration, closed after `test`. */
+export async function withGateway(env: Record<string, string>, test: (own: TestGateway) => Promise<void>): Promise<void> {
+  const own = await startGateway(env);
+  try {
+    await test(own);
+  } finally {
+    await own.app.close();
+  }
+}
