@@ -24,6 +24,8 @@ const common = {
   moduleNameMapper: {
     '^@ragops/(gateway|ingest|embedding|retrieval|generation)$': '<rootDir>/services/$1/src/index.ts',
     '^@ragops/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
+    // Subpath entry points (e.g. @ragops/testing/doubles): libs/<lib>/src/<name>.ts.
+    '^@ragops/([a-z-]+)/([a-z-]+)$': '<rootDir>/libs/$1/src/$2.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
 };

@@ -16,6 +16,8 @@ import {
   createIndexingParts,
   createRpcClient,
   createVectorStore,
+  createEmbedder,
+  EmbeddingProviderEnv,
   IndexingEnv,
   StoreEnv,
   startMicroservice,
@@ -25,7 +27,7 @@ import type { Embedder, Searcher } from '@ragops/rag';
 
 /** Everything a distributed-mode suite starts: each service is its own Nest application with its own connection. */
 export class DistributedPlatform {
-  readonly indexing = IndexingEnv.parse({});
+  readonly indexing = IndexingEnv.extend(EmbeddingProviderEnv.shape).parse({});
   readonly storeConfig = StoreEnv.parse({ VECTOR_STORE: 'replicated' });
   private readonly closers: (() => Promise<unknown>)[] = [];
   gateway!: NestFastifyApplication;
@@ -40,7 +42,7 @@ export class DistributedPlatform {
   }
 
   async startEmbedding(wrap: (e: Embedder) => Embedder = (e) => e): Promise<void> {
-    const embedder = wrap(createIndexingParts(this.indexing).embedder);
+    const embedder = wrap(await createEmbedder(this.indexing));
     this.track(await startMicroservice(EmbeddingModule.register({ embedder }), 'embedding', { ...this.transport, instance: 'e1' }));
   }
 

@@ -1,25 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '@ragops/contracts';
 import type { Cache, CacheSetOptions } from '@ragops/rag';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { openRedis, type RedisConnectionOptions } from './redis.connection.js';
 import { assertKey, assertNamespace, assertTag, assertTtl } from './cache-key.guard.js';
 
-export interface RedisCacheOptions {
-  /** `redis://[[user]:password@]host:port[/db]`. */
-  url: string;
+export interface RedisCacheOptions extends RedisConnectionOptions {
   /** First segment of every key (`<keyPrefix>:<ns>:<key>`), so deployments and test runs can share one Redis. */
   keyPrefix: string;
-  /** How long connect() waits for the first connection, and the TCP connect timeout of each reconnect. Default 2000. */
-  connectTimeoutMs?: number;
-  /** Deadline of each Redis command; past it the call rejects with UNAVAILABLE. Default 500. */
-  commandTimeoutMs?: number;
-  /** Cap of the exponential reconnect backoff (50 ms, 100 ms, … up to this). Default 2000. */
-  maxReconnectDelayMs?: number;
-  /**
-   * Receives connection errors (refused, reset, …) for logging. Calls already report them as UNAVAILABLE;
-   * without a listener ioredis would print them to the console.
-   */
-  onError?: (error: Error) => void;
 }
 
 /** SCAN and SSCAN page size: large enough to keep round trips few, small enough not to block Redis. */
@@ -45,35 +33,8 @@ export class RedisCache implements Cache {
   ) {}
 
   static async connect(options: RedisCacheOptions): Promise<RedisCache> {
-    const connectTimeoutMs = options.connectTimeoutMs ?? 2000;
-    const commandTimeoutMs = options.commandTimeoutMs ?? 500;
-    const maxDelay = options.maxReconnectDelayMs ?? 2000;
     if (options.keyPrefix.length === 0) throw new AppError('VALIDATION_FAILED', 'RedisCache keyPrefix must be non-empty');
-    const where = redactUrl(options.url);
-    const redis = new Redis(options.url, {
-      connectTimeout: connectTimeoutMs,
-      commandTimeout: commandTimeoutMs,
-      // ioredis arms this timer on every disconnect, even of a socket already closed; its 2 s default would hold
-      // the process open that long after close() whenever Redis was down.
-      disconnectTimeout: commandTimeoutMs,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      autoResendUnfulfilledCommands: false,
-      retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times - 1, 20), maxDelay),
-      lazyConnect: false,
-    });
-    redis.on('error', (error: Error) => options.onError?.(error));
-    try {
-      await waitUntilReady(redis, connectTimeoutMs);
-    } catch (cause) {
-      redis.disconnect();
-      throw new AppError(
-        'UNAVAILABLE',
-        `Redis cache at ${where} did not become ready within ${connectTimeoutMs} ms: check that Redis is running and the url is right`,
-        { backend: 'redis' },
-        { cause },
-      );
-    }
+    const { redis, where } = await openRedis(options, 'Redis cache');
     return new RedisCache(redis, options.keyPrefix, where);
   }
 
@@ -205,22 +166,6 @@ export class RedisCache implements Cache {
   }
 }
 
-function waitUntilReady(redis: Redis, timeoutMs: number): Promise<void> {
-  if (redis.status === 'ready') return Promise.resolve();
-  // Not events.once: it rejects on the first 'error', while a refused attempt here is retried until the timeout.
-  return new Promise((resolve, reject) => {
-    const onReady = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      redis.off('ready', onReady);
-      reject(new Error(`not ready after ${timeoutMs} ms (status ${redis.status})`));
-    }, timeoutMs);
-    redis.once('ready', onReady);
-  });
-}
-
 /** A MULTI's reply holds per-command errors instead of rejecting; surface the first. */
 function throwOnFailedReply(replies: [Error | null, unknown][] | null): void {
   if (replies === null) throw new Error('Redis discarded the transaction');
@@ -229,13 +174,4 @@ function throwOnFailedReply(replies: [Error | null, unknown][] | null): void {
 
 function escapeGlob(s: string): string {
   return s.replace(/[*?[\]\\]/g, '\\$&');
-}
-
-function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname === '/' ? '' : u.pathname}`;
-  } catch {
-    return '(unparseable url)';
-  }
 }

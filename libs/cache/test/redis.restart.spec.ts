@@ -1,39 +1,15 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { connect, createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AppError } from '@ragops/contracts';
+import { PrivateRedisServer } from '@ragops/testing';
 import { RedisCache } from '../src/redis.cache.js';
 
-// A private, throwaway redis-server (no persistence) that the tests kill, freeze and restart; the machine's
-// shared Redis is never touched here.
-let port: number;
-let server: ChildProcess | undefined;
+// A private, throwaway redis-server that the tests kill, freeze and restart; the machine's shared Redis is never touched here.
+let server: PrivateRedisServer;
 let cache: RedisCache;
 const keyPrefix = `ragops-test-restart-${randomUUID()}`;
 const ttl = { ttlMs: 60_000 };
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-async function startServer(): Promise<void> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  server = child;
-  const deadline = Date.now() + 5_000;
-  while (!(await accepts(port))) {
-    if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode} (port ${port} taken?)`);
-    if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not accept connections within 5 s`);
-    await sleep(25);
-  }
-}
-
-async function killServer(): Promise<void> {
-  const child = server;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGKILL'); // kills a frozen (SIGSTOPped) server too, without letting it answer first
-  await exited;
-  server = undefined;
-}
 
 /** Time a call takes to settle and its AppError code ('ok' when it resolved). */
 async function settle(call: () => Promise<unknown>): Promise<{ code: string; ms: number }> {
@@ -56,10 +32,9 @@ async function waitUntilServing(withinMs: number): Promise<number> {
 }
 
 beforeAll(async () => {
-  port = await freePort();
-  await startServer();
+  server = await PrivateRedisServer.start();
   cache = await RedisCache.connect({
-    url: `redis://127.0.0.1:${port}`,
+    url: server.url,
     keyPrefix,
     connectTimeoutMs: 1_000,
     commandTimeoutMs: 300,
@@ -69,7 +44,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await cache?.close();
-  await killServer();
+  await server?.kill();
 });
 
 describe('RedisCache when its Redis dies and comes back', () => {
@@ -77,7 +52,7 @@ describe('RedisCache when its Redis dies and comes back', () => {
     await cache.set('s', 'k', 'before', ttl);
     expect(await cache.get('s', 'k')).toBe('before');
 
-    await killServer();
+    await server.kill();
     // Several rounds, so both "just dropped" and "between reconnect attempts" are covered.
     for (let round = 0; round < 5; round++) {
       for (const call of [() => cache.get('s', 'k'), () => cache.set('s', 'k', 'v', ttl), () => cache.invalidateTag('s', 't'), () => cache.health()]) {
@@ -88,7 +63,7 @@ describe('RedisCache when its Redis dies and comes back', () => {
       await sleep(100);
     }
 
-    await startServer();
+    await server.restart();
     const reconnectMs = await waitUntilServing(5_000);
     expect(reconnectMs).toBeLessThan(2_000); // backoff is capped at 200 ms here
     expect(await cache.get('s', 'k')).toBeUndefined(); // the private server keeps nothing across restarts
@@ -99,23 +74,23 @@ describe('RedisCache when its Redis dies and comes back', () => {
 
   it('rejects a call in flight when the server dies, instead of holding it for a reconnect', async () => {
     await waitUntilServing(5_000);
-    server!.kill('SIGSTOP'); // the next command is sent but never answered…
+    server.freeze(); // the next command is sent but never answered…
     const inFlight = settle(() => cache.get('s', 'k'));
     await sleep(50);
-    await killServer(); // …until the connection drops under it
+    await server.kill(); // …until the connection drops under it
     const { code, ms } = await inFlight;
     expect(code).toBe('UNAVAILABLE');
     expect(ms).toBeLessThan(1_000);
-    await startServer();
+    await server.restart();
     await waitUntilServing(5_000);
   });
 
   it('times out on a frozen server with UNAVAILABLE and stays in step once it resumes', async () => {
     await waitUntilServing(5_000);
     await cache.set('s', 'frozen', 'v1', ttl);
-    server!.kill('SIGSTOP');
+    server.freeze();
     const { code, ms } = await settle(() => cache.get('s', 'frozen'));
-    server!.kill('SIGCONT');
+    server.thaw();
     expect(code).toBe('UNAVAILABLE');
     expect(ms).toBeGreaterThanOrEqual(250);
     expect(ms).toBeLessThan(1_000);
@@ -126,25 +101,3 @@ describe('RedisCache when its Redis dies and comes back', () => {
     expect(await cache.get('s', 'other')).toBe('o');
   });
 });
-
-function accepts(p: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(p, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port: p } = srv.address() as { port: number };
-      srv.close(() => resolve(p));
-    });
-  });
-}

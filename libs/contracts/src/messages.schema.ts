@@ -74,6 +74,8 @@ export const GenerateReply = z.strictObject({
   finishReason: z.enum(['stop', 'length', 'no_context']),
   /** Chunks dropped from the prompt to fit the token budget. */
   droppedChunks: z.number().int().nonnegative(),
+  /** What the model call cost in USD, from the configured price table; absent when the model has no price. */
+  costUsd: z.number().nonnegative().optional(),
 });
 export type GenerateReply = z.infer<typeof GenerateReply>;
 

@@ -56,13 +56,18 @@ export class LocalEmbedder implements Embedder {
   private readonly unigrams = new CountTable();
   private readonly bigrams = new CountTable();
 
+  /** The model name a local embedder of this size reports (its vectors depend on nothing else). */
+  static modelName(dimensions: number): string {
+    return `local-hash-${dimensions}`;
+  }
+
   constructor(options: LocalEmbedderOptions = {}) {
     const dimensions = options.dimensions ?? 384;
     if (!Number.isInteger(dimensions) || dimensions < 2 || dimensions > 65_536) {
       throw new AppError('VALIDATION_FAILED', `local embedder dimensions must be an integer in 2..65536, got ${dimensions}`);
     }
     this.dimensions = dimensions;
-    this.model = `local-hash-${dimensions}`;
+    this.model = LocalEmbedder.modelName(dimensions);
     this.accumulator = new Float64Array(dimensions);
     this.analyzer = options.analyzer ?? createAnalyzer();
     this.clock = options.clock ?? systemClock;

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { AppError, systemClock, type Clock, type RequestContext } from '@ragops/contracts';
 import type { EmbedKind, Embedder } from '@ragops/rag';
@@ -12,6 +12,15 @@ export interface Model2VecLoadOptions {
   maxLength?: number | null;
   /** Overrides config.json's `normalize`. */
   normalize?: boolean;
+  /** The embedder's `model` name. Default: config.json's `model_name`, else the model's folder name. */
+  modelName?: string;
+}
+
+/** The three files of a model2vec model. */
+export interface Model2VecFiles {
+  config: string;
+  tokenizer: string;
+  model: string;
 }
 
 /** tokenizer.json model types this embedder accepts. */
@@ -34,8 +43,7 @@ const SLICE = 256;
  * A text with no tokens embeds as zeros. Embeddings of dtype F32, F16, I8 (and F64/BF16) are held as float32;
  * pooling rounds to float32 where numpy does (see `float32Pooling`), so outputs match the Python reference.
  * `kind` is ignored: model2vec models embed queries and documents alike. Tokenization is @huggingface/tokenizers
- * (tokenizer.json's WordPiece, Unigram or BPE model). Loading from the Hugging Face Hub is not implemented:
- * download the model directory first.
+ * (tokenizer.json's WordPiece, Unigram or BPE model). To load from the Hugging Face Hub, see `loadModel2VecFromHub`.
  */
 export class Model2VecEmbedder implements Embedder {
   /** Pooling scratch, reused: Float32Array where model2vec pools in float32 (see ModelTensors.float32Pooling), else Float64Array. */
@@ -62,27 +70,36 @@ export class Model2VecEmbedder implements Embedder {
   /** Reads and validates a model directory; any missing or malformed file is a VALIDATION_FAILED naming it. */
   static async load(dir: string, options: Model2VecLoadOptions = {}): Promise<Model2VecEmbedder> {
     const root = resolve(dir);
+    return Model2VecEmbedder.loadFiles({ config: join(root, 'config.json'), tokenizer: join(root, 'tokenizer.json'), model: join(root, 'model.safetensors') }, options);
+  }
+
+  /**
+   * Same as {@link load} with each file named: a Hugging Face cache snapshot may hold the three files in different
+   * snapshot folders (one per commit that last changed the file). The model name defaults to the config's folder.
+   */
+  static async loadFiles(files: Model2VecFiles, options: Model2VecLoadOptions = {}): Promise<Model2VecEmbedder> {
+    const root = dirname(resolve(files.config));
     const [configText, tokenizerText, modelBytes] = await Promise.all([
-      readModelFile(root, 'config.json', 'utf8'),
-      readModelFile(root, 'tokenizer.json', 'utf8'),
-      readModelFile(root, 'model.safetensors'),
+      readModelFile(files.config, 'utf8'),
+      readModelFile(files.tokenizer, 'utf8'),
+      readModelFile(files.model),
     ]);
-    const config = parseJsonObject(configText, join(root, 'config.json'));
-    const tokenizerJson = parseJsonObject(tokenizerText, join(root, 'tokenizer.json'));
-    const tensors = parseSafetensors(modelBytes, join(root, 'model.safetensors'));
+    const config = parseJsonObject(configText, files.config);
+    const tokenizerJson = parseJsonObject(tokenizerText, files.tokenizer);
+    const tensors = parseSafetensors(modelBytes, files.model);
 
     const maxLength = options.maxLength === undefined ? 512 : options.maxLength;
     if (maxLength !== null && (!Number.isInteger(maxLength) || maxLength < 1)) {
       throw new AppError('VALIDATION_FAILED', `model2vec maxLength must be a positive integer or null, got ${maxLength}`);
     }
     if (config.normalize !== undefined && config.normalize !== null && typeof config.normalize !== 'boolean') {
-      throw invalid(join(root, 'config.json'), `"normalize" must be a boolean, got ${JSON.stringify(config.normalize)}`);
+      throw invalid(files.config, `"normalize" must be a boolean, got ${JSON.stringify(config.normalize)}`);
     }
     // model2vec's own default when config.json is silent.
     const normalize = options.normalize ?? (config.normalize === true);
 
     const { embeddings, rows, dimensions, mapping, weights, float32Pooling } = readTensors(tensors);
-    const { tokenizer, unkId, vocabSize, medianLength } = buildTokenizer(tokenizerJson, join(root, 'tokenizer.json'));
+    const { tokenizer, unkId, vocabSize, medianLength } = buildTokenizer(tokenizerJson, files.tokenizer);
     const idRange = mapping ? mapping.length : rows;
     if (vocabSize > idRange) {
       throw invalid(
@@ -90,7 +107,7 @@ export class Model2VecEmbedder implements Embedder {
         `covers ${idRange} token ids (${mapping ? 'mapping' : 'embedding rows'}) but tokenizer.json has ${vocabSize}: files from different models?`,
       );
     }
-    const name = typeof config.model_name === 'string' && config.model_name !== '' ? config.model_name : basename(root);
+    const name = options.modelName ?? (typeof config.model_name === 'string' && config.model_name !== '' ? config.model_name : basename(root));
     return new Model2VecEmbedder(
       name,
       dimensions,
@@ -277,10 +294,9 @@ function codePointLength(s: string): number {
   return n;
 }
 
-async function readModelFile(dir: string, name: string): Promise<Uint8Array>;
-async function readModelFile(dir: string, name: string, encoding: 'utf8'): Promise<string>;
-async function readModelFile(dir: string, name: string, encoding?: 'utf8'): Promise<Uint8Array | string> {
-  const path = join(dir, name);
+async function readModelFile(path: string): Promise<Uint8Array>;
+async function readModelFile(path: string, encoding: 'utf8'): Promise<string>;
+async function readModelFile(path: string, encoding?: 'utf8'): Promise<Uint8Array | string> {
   try {
     return encoding ? await readFile(path, encoding) : await readFile(path);
   } catch (cause) {

@@ -19,12 +19,13 @@ export interface OpenAICallInfo {
 }
 
 /** Socket-level codes meaning nothing is listening or reachable at the configured address. */
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
+export const UNREACHABLE_SOCKET_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
 
 /**
  * Turns whatever the `openai` SDK threw into an AppError the gateway can act on, keeping the SDK error as cause.
- * The SDK has already made its own retries (it retries 408/409/429/5xx and connection errors, honouring
- * `retry-after`), so what arrives here is final.
+ * For the embedder the SDK has already made its own retries (408/409/429/5xx and connection errors, honouring
+ * `retry-after`), so what arrives here is final; the chat model runs the SDK without retries and decides on the
+ * mapped error (withDeadlineRetry).
  */
 export function mapOpenAIError(error: unknown, call: OpenAICallInfo): AppError {
   if (error instanceof AppError) return error;
@@ -37,8 +38,8 @@ export function mapOpenAIError(error: unknown, call: OpenAICallInfo): AppError {
     return new AppError('DEADLINE_EXCEEDED', `the request deadline passed while ${where} was in progress`, undefined, opts);
   }
   if (error instanceof APIConnectionError) {
-    const code = socketCode(error);
-    if (code !== undefined && UNREACHABLE.has(code)) {
+    const code = socketCodeOf(error);
+    if (code !== undefined && UNREACHABLE_SOCKET_CODES.has(code)) {
       return new AppError('UNAVAILABLE', `cannot reach the model server for ${where} (${code}): check the base URL and that the server is up`, { socketCode: code }, opts);
     }
     return new AppError('UPSTREAM_FAILED', `the connection broke during ${where}${code ? ` (${code})` : ''}`, { socketCode: code }, opts);
@@ -46,12 +47,12 @@ export function mapOpenAIError(error: unknown, call: OpenAICallInfo): AppError {
   if (error instanceof APIError && typeof error.status === 'number') {
     const status = error.status;
     const serverMessage = messageOf(error);
-    const [code, hint] = statusCode(status);
+    const [code, hint] = errorCodeForStatus(status);
     const details: Record<string, unknown> = { status };
     if (error.code) details.upstreamCode = error.code;
     if (error.param) details.param = error.param;
     if (status === 429) {
-      const retryAfterSeconds = retryAfterOf(error.headers, call.now);
+      const retryAfterSeconds = retryAfterSecondsOf(error.headers, call.now);
       if (retryAfterSeconds !== undefined) details.retryAfterSeconds = retryAfterSeconds;
     }
     return new AppError(code, `${where} failed with HTTP ${status}: ${serverMessage}${hint}`, details, opts);
@@ -64,7 +65,8 @@ export function mapOpenAIError(error: unknown, call: OpenAICallInfo): AppError {
   return new AppError('INTERNAL', `unexpected error during ${where}: ${error instanceof Error ? error.message : String(error)}`, undefined, opts);
 }
 
-function statusCode(status: number): [ErrorCode, string] {
+/** The AppError code for an HTTP error status, with a hint for the message (shared with the reranker). */
+export function errorCodeForStatus(status: number): [ErrorCode, string] {
   switch (status) {
     case 400:
     case 422:
@@ -94,7 +96,7 @@ function messageOf(error: APIError): string {
 }
 
 /** Seconds to wait, from `retry-after-ms` or `retry-after` (seconds or an HTTP date). */
-function retryAfterOf(headers: Headers | undefined, now: number): number | undefined {
+export function retryAfterSecondsOf(headers: Headers | undefined, now: number): number | undefined {
   const ms = headers?.get('retry-after-ms');
   if (ms && Number.isFinite(Number(ms))) return Math.max(0, Number(ms) / 1000);
   const value = headers?.get('retry-after');
@@ -106,14 +108,14 @@ function retryAfterOf(headers: Headers | undefined, now: number): number | undef
 }
 
 /** The first `code` along the cause chain (fetch wraps the socket error: TypeError → Error{code}). */
-function socketCode(error: unknown): string | undefined {
+export function socketCodeOf(error: unknown): string | undefined {
   let current: unknown = error;
   for (let depth = 0; current && depth < 5; depth++) {
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string' && code) return code;
     const nested = (current as { errors?: unknown }).errors;
     if (Array.isArray(nested) && nested.length > 0) {
-      const inner = socketCode(nested[0]);
+      const inner = socketCodeOf(nested[0]);
       if (inner) return inner;
     }
     current = (current as { cause?: unknown }).cause;

@@ -1,11 +1,29 @@
-import { AppError } from '@ragops/contracts';
-import type { Embedder, SparseEncoder, VectorStore } from '@ragops/rag';
-import { LocalEmbedder } from '@ragops/models';
+import { resolve } from 'node:path';
+import { AppError, systemClock, type Clock } from '@ragops/contracts';
+import { MemoryCache, RedisCache } from '@ragops/cache';
+import { LlmAnswerGenerator } from '@ragops/answer';
+import { CachedEmbedder, type AnswerGenerator, type Cache, type Embedder, type Reranker, type SparseEncoder, type VectorStore } from '@ragops/rag';
+import {
+  ExtractiveGenerator,
+  LocalEmbedder,
+  Model2VecEmbedder,
+  loadModel2VecFromHub,
+  OpenAIChatModel,
+  OpenAICompatibleReranker,
+  OpenAIEmbedder,
+  PriceTable,
+} from '@ragops/models';
 import { createBm25Encoder } from '@ragops/search';
 import { cl100kCounter, createAnalyzer, createChunker, type Analyzer, type Chunker } from '@ragops/text';
 import { MemoryVectorStore, ReplicatedVectorStore } from '@ragops/vector-store';
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { IndexingConfig, StoreConfig } from './env.schema.js';
+import type { CacheConfig, EmbeddingProviderConfig, IndexingConfig, LlmConfig, RerankConfig, StoreConfig } from './env.schema.js';
+
+/** What every process must agree on about the embedding model: an index is searchable only with the model that built it. */
+export interface EmbedderIdentity {
+  model: string;
+  dimensions: number;
+}
 
 /**
  * Adapter selection by configuration: each port gets the implementation the config names. Services and the
@@ -14,18 +32,83 @@ import type { IndexingConfig, StoreConfig } from './env.schema.js';
 export function createIndexingParts(config: IndexingConfig, analyzer: Analyzer = createAnalyzer()) {
   return {
     analyzer,
-    embedder: createEmbedder(config, analyzer),
+    embedder: embedderIdentity(config),
     sparse: createSparseEncoder(config, analyzer),
     chunker: createTextChunker(config),
   };
 }
 
-export function createEmbedder(config: IndexingConfig, analyzer: Analyzer): Embedder {
+/** The model name and size from configuration alone, for processes that reach the embedder over NATS. */
+export function embedderIdentity(config: IndexingConfig): EmbedderIdentity {
   switch (config.EMBEDDINGS) {
     case 'local':
-      return new LocalEmbedder({ dimensions: config.EMBEDDING_DIMENSIONS, analyzer });
+      return { model: LocalEmbedder.modelName(config.EMBEDDING_DIMENSIONS), dimensions: config.EMBEDDING_DIMENSIONS };
+    case 'model2vec':
+    case 'openai':
+      // The env rules require EMBEDDING_MODEL for both; the check here keeps the type honest.
+      if (!config.EMBEDDING_MODEL) throw new AppError('VALIDATION_FAILED', `EMBEDDINGS=${config.EMBEDDINGS} needs EMBEDDING_MODEL`);
+      return { model: config.EMBEDDING_MODEL, dimensions: config.EMBEDDING_DIMENSIONS };
   }
 }
+
+export interface EmbedderDeps {
+  analyzer?: Analyzer;
+  clock?: Clock;
+  /** Wraps a remote embedder's query embeddings in this cache unless EMBEDDING_CACHE_TTL_SECONDS is 0. */
+  cache?: Cache;
+  onCacheLookup?: (outcome: 'hit' | 'miss', count: number) => void;
+  onCacheError?: (error: AppError) => void;
+}
+
+/** The embedder itself, for the processes that run it (embedding service, all-in-one). Loads or downloads models. */
+export async function createEmbedder(config: IndexingConfig & EmbeddingProviderConfig, deps: EmbedderDeps = {}): Promise<Embedder> {
+  const embedder = await createBaseEmbedder(config, deps);
+  const identity = embedderIdentity(config);
+  if (embedder.dimensions !== identity.dimensions) {
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `EMBEDDING_DIMENSIONS=${identity.dimensions} but ${embedder.model} produces ${embedder.dimensions}-dimensional vectors: set EMBEDDING_DIMENSIONS=${embedder.dimensions}`,
+    );
+  }
+  // Only remote models are cached: the local and model2vec embedders compute a vector faster than a cache lookup.
+  if (!deps.cache || config.EMBEDDING_CACHE_TTL_SECONDS === 0 || config.EMBEDDINGS !== 'openai') return embedder;
+  return new CachedEmbedder(embedder, deps.cache, {
+    ttlMs: config.EMBEDDING_CACHE_TTL_SECONDS * 1000,
+    ...(deps.onCacheLookup ? { onLookup: deps.onCacheLookup } : {}),
+    ...(deps.onCacheError ? { onCacheError: deps.onCacheError } : {}),
+  });
+}
+
+async function createBaseEmbedder(config: IndexingConfig & EmbeddingProviderConfig, deps: EmbedderDeps): Promise<Embedder> {
+  const identity = embedderIdentity(config);
+  switch (config.EMBEDDINGS) {
+    case 'local':
+      return new LocalEmbedder({ dimensions: config.EMBEDDING_DIMENSIONS, analyzer: deps.analyzer ?? createAnalyzer() });
+    case 'model2vec':
+      if (config.MODEL2VEC_PATH) return Model2VecEmbedder.load(config.MODEL2VEC_PATH, { modelName: identity.model, ...clockOf(deps) });
+      return loadModel2VecFromHub({
+        repo: identity.model,
+        revision: config.MODEL2VEC_REVISION,
+        cacheDir: resolve(config.MODEL_CACHE_DIR),
+        hubUrl: config.HF_ENDPOINT,
+        ...(config.HF_TOKEN ? { accessToken: config.HF_TOKEN } : {}),
+        ...clockOf(deps),
+      });
+    case 'openai':
+      return new OpenAIEmbedder({
+        baseURL: config.EMBEDDING_BASE_URL,
+        apiKey: config.EMBEDDING_API_KEY ?? '',
+        model: identity.model,
+        dimensions: identity.dimensions,
+        sendDimensions: config.EMBEDDING_SEND_DIMENSIONS,
+        batchSize: config.EMBEDDING_BATCH_SIZE,
+        ...(config.EMBEDDING_ORGANIZATION ? { organization: config.EMBEDDING_ORGANIZATION } : {}),
+        ...clockOf(deps),
+      });
+  }
+}
+
+const clockOf = (deps: { clock?: Clock }) => ({ clock: deps.clock ?? systemClock });
 
 export function createSparseEncoder(config: IndexingConfig, analyzer: Analyzer): SparseEncoder {
   return createBm25Encoder({ analyzer, k1: config.BM25_K1, b: config.BM25_B, avgDocLength: config.BM25_AVG_DOC_LENGTH });
@@ -42,5 +125,74 @@ export async function createVectorStore(config: StoreConfig, nc?: NatsConnection
     case 'replicated':
       if (!nc) throw new AppError('VALIDATION_FAILED', 'VECTOR_STORE=replicated needs a NATS connection (NATS_URL)');
       return ReplicatedVectorStore.open({ nc, stream: config.INDEX_STREAM, subjectPrefix: `ragops.index.${config.INDEX_STREAM}` });
+    case 'qdrant':
+      throw new AppError('VALIDATION_FAILED', 'VECTOR_STORE=qdrant is not wired yet');
+  }
+}
+
+/** The cache for the query path: in-process, or Redis shared by every replica. Redis must answer at start. */
+export async function createCache(config: CacheConfig, deps: { clock?: Clock; onError?: (error: Error) => void } = {}): Promise<Cache & { close?: () => Promise<void> }> {
+  switch (config.CACHE) {
+    case 'memory':
+      return new MemoryCache(clockOf(deps));
+    case 'redis':
+      return RedisCache.connect({
+        url: config.REDIS_URL,
+        keyPrefix: config.REDIS_PREFIX,
+        commandTimeoutMs: config.CACHE_TIMEOUT_MS,
+        ...(deps.onError ? { onError: deps.onError } : {}),
+      });
+  }
+}
+
+/** The answer generator LLM_PROVIDER names: quoting retrieved sentences, or a chat model behind the versioned prompt. */
+export function createAnswerGenerator(config: LlmConfig, deps: { clock?: Clock } = {}): AnswerGenerator {
+  const clock = deps.clock ?? systemClock;
+  switch (config.LLM_PROVIDER) {
+    case 'extractive':
+      return new ExtractiveGenerator({ maxSentences: config.EXTRACTIVE_MAX_SENTENCES, clock });
+    case 'openai': {
+      const chat = new OpenAIChatModel({
+        baseURL: config.LLM_BASE_URL,
+        apiKey: config.LLM_API_KEY ?? '',
+        model: config.LLM_MODEL ?? '',
+        stream: config.LLM_STREAM,
+        prices: priceTable(config.LLM_PRICES),
+        ...(config.LLM_ORGANIZATION ? { organization: config.LLM_ORGANIZATION } : {}),
+        clock,
+      });
+      return new LlmAnswerGenerator({
+        chat,
+        counter: cl100kCounter(),
+        maxAnswerTokens: config.LLM_MAX_TOKENS,
+        maxContextTokens: config.LLM_CONTEXT_TOKENS,
+        temperature: config.LLM_TEMPERATURE,
+        clock,
+      });
+    }
+  }
+}
+
+function priceTable(json: string | undefined): PriceTable {
+  try {
+    return PriceTable.parse(json);
+  } catch (error) {
+    throw new AppError('VALIDATION_FAILED', `invalid generation configuration, fix LLM_PRICES: ${(error as Error).message}`, undefined, { cause: error });
+  }
+}
+
+/** The retrieval service's optional second stage; undefined when RERANK_PROVIDER=none. */
+export function createReranker(config: RerankConfig, deps: { clock?: Clock } = {}): Reranker | undefined {
+  switch (config.RERANK_PROVIDER) {
+    case 'none':
+      return undefined;
+    case 'openai':
+      return new OpenAICompatibleReranker({
+        baseURL: config.RERANK_BASE_URL ?? '',
+        flavor: config.RERANK_FLAVOR,
+        ...(config.RERANK_MODEL ? { model: config.RERANK_MODEL } : {}),
+        ...(config.RERANK_API_KEY ? { apiKey: config.RERANK_API_KEY } : {}),
+        clock: deps.clock ?? systemClock,
+      });
   }
 }

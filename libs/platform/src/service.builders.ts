@@ -1,6 +1,6 @@
 import { type Clock, defaultVariant, HealthReply, type RequestContext, type ServiceName, Subjects } from '@ragops/contracts';
 import { RemoteEmbedder, type RpcClient } from '@ragops/messaging';
-import { Indexer, IngestJobRunner, type JobStore, Retriever, type RunnerLog, type VectorStore } from '@ragops/rag';
+import { Indexer, IngestJobRunner, type JobStore, Retriever, type RetrieverOptions, type RunnerLog, type VectorStore } from '@ragops/rag';
 import { contentHash } from '@ragops/text';
 import type { createIndexingParts } from './adapters.factory.js';
 
@@ -10,9 +10,9 @@ type IndexingParts = ReturnType<typeof createIndexingParts>;
  * The retrieval service's searcher: query embeddings come from the embedding service (over whatever transport
  * `rpc` uses), lexical encoding and the store are local.
  */
-export function buildSearcher(parts: IndexingParts, store: VectorStore, rpc: RpcClient, clock: Clock): Retriever {
+export function buildSearcher(parts: IndexingParts, store: VectorStore, rpc: RpcClient, clock: Clock, options: RetrieverOptions = {}): Retriever {
   const embedder = new RemoteEmbedder(rpc, { model: parts.embedder.model, dimensions: parts.embedder.dimensions });
-  return new Retriever(store, embedder, parts.sparse, clock);
+  return new Retriever(store, embedder, parts.sparse, clock, options);
 }
 
 export interface IngestRunnerOptions {

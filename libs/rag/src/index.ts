@@ -12,3 +12,7 @@ export * from './job-view.js';
 export * from './query.service.js';
 export * from './document-submission.service.js';
 export * from './ports/cache.port.js';
+export * from './ports/chat-model.port.js';
+export * from './cached.embedder.js';
+export * from './ports/reranker.port.js';
+export * from './ports/rate-limiter.port.js';

@@ -37,6 +37,8 @@ export interface QueryResult {
   citations: Citation[];
   finishReason: GenerateReply['finishReason'];
   usage: TokenUsage;
+  /** USD, from the generation service's price table; absent when the model has no price (or costs nothing). */
+  costUsd?: number;
   variant: QueryVariant;
   /**
    * The model that actually wrote the answer. Usually `variant.model`; differs when the generator fell back
@@ -77,6 +79,7 @@ export class QueryService {
       citations: reply.citations,
       finishReason: reply.finishReason,
       usage: reply.usage,
+      ...(reply.costUsd !== undefined ? { costUsd: reply.costUsd } : {}),
       variant: { id: v.id, prompt: v.prompt, model: v.model, index: v.index },
       model: reply.model,
       timings: { retrievalMs: retrieved - start, generationMs: end - retrieved, totalMs: end - start },

@@ -1,7 +1,8 @@
 import { loadConfig } from '@ragops/contracts';
-import { IndexingEnv, LogLevelVar, NatsEnv } from '@ragops/platform';
+import { CacheEnv, EmbeddingProviderEnv, EmbeddingProviderRules, IndexingEnv, IndexingRules, LogLevelVar, NatsEnv } from '@ragops/platform';
 
-export const EmbeddingEnv = NatsEnv.extend(IndexingEnv.shape).extend({ LOG_LEVEL: LogLevelVar });
+export const EmbeddingEnv = NatsEnv.extend(IndexingEnv.shape).extend(EmbeddingProviderEnv.shape).extend(CacheEnv.shape).extend({ LOG_LEVEL: LogLevelVar });
 export type EmbeddingConfig = ReturnType<typeof loadEmbeddingConfig>;
 
-export const loadEmbeddingConfig = (env: Record<string, string | undefined>) => loadConfig(EmbeddingEnv, env, 'embedding');
+export const loadEmbeddingConfig = (env: Record<string, string | undefined>) =>
+  loadConfig(EmbeddingEnv, env, 'embedding', [...IndexingRules, ...EmbeddingProviderRules]);

@@ -25,7 +25,7 @@ describe('loadGatewayConfig', () => {
       INDEX: 'scifact-v2',
       RETRIEVAL_MODE: 'dense',
       DEFAULT_TOPK: '10',
-      RERANK: 'false',
+      RERANK: 'true',
       MODEL: '',
       PATH: '/usr/bin',
     });
@@ -33,7 +33,7 @@ describe('loadGatewayConfig', () => {
     expect(config.variant).toEqual({
       ...defaultVariant,
       index: 'scifact-v2',
-      retrieval: { ...defaultVariant.retrieval, mode: 'dense', topK: 10, rerank: false },
+      retrieval: { ...defaultVariant.retrieval, mode: 'dense', topK: 10, rerank: true },
     });
   });
 
@@ -48,7 +48,7 @@ describe('loadGatewayConfig', () => {
         INDEX: 'has space',
         RETRIEVAL_MODE: 'magic',
         DEFAULT_TOPK: '1000',
-        RERANK: 'true', // no rerank provider yet: refused, not ignored
+        RERANK: 'sometimes',
       });
     } catch (e) {
       caught = e;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Limits, loadConfig, type Variant } from '@ragops/contracts';
-import { intVar as int, LogLevelVar, NatsEnv } from '@ragops/platform';
+import { boolVar, intVar as int, LogLevelVar, NatsEnv } from '@ragops/platform';
 import type { LogLevel } from '@ragops/telemetry';
 
 const MiB = 1024 * 1024;
@@ -32,8 +32,8 @@ export const GatewayEnv = NatsEnv.extend({
   DEFAULT_TOPK: int(5, 1, Limits.maxTopK),
   RRF_K: int(60, 1, 1000),
   RETRIEVAL_CANDIDATES: int(100, 1, 1000),
-  // Part of the variant, but no rerank provider exists yet: refuse `true` rather than silently ignore it.
-  RERANK: z.enum(['false'], { error: 'no rerank provider is available yet; leave RERANK unset or false' }).default('false'),
+  // Whether the variant reranks; the retrieval service needs RERANK_PROVIDER for it (without one it answers in fused order).
+  RERANK: boolVar(false),
 });
 
 export interface GatewayConfig {
@@ -72,7 +72,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined>): Gate
         mode: e.RETRIEVAL_MODE,
         rrfK: e.RRF_K,
         candidates: e.RETRIEVAL_CANDIDATES,
-        rerank: false, // RERANK only accepts false until a rerank provider exists
+        rerank: e.RERANK,
       },
     },
   };

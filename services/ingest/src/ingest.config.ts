@@ -1,5 +1,5 @@
 import { loadConfig } from '@ragops/contracts';
-import { IndexingEnv, intVar, LogLevelVar, NatsEnv, StoreEnv } from '@ragops/platform';
+import { IndexingEnv, IndexingRules, intVar, LogLevelVar, NatsEnv, StoreEnv, StoreRules } from '@ragops/platform';
 
 export const IngestEnv = NatsEnv.extend(IndexingEnv.shape)
   .extend(StoreEnv.shape)
@@ -16,4 +16,4 @@ export const IngestEnv = NatsEnv.extend(IndexingEnv.shape)
   });
 export type IngestConfig = ReturnType<typeof loadIngestConfig>;
 
-export const loadIngestConfig = (env: Record<string, string | undefined>) => loadConfig(IngestEnv, env, 'ingest');
+export const loadIngestConfig = (env: Record<string, string | undefined>) => loadConfig(IngestEnv, env, 'ingest', [...IndexingRules, ...StoreRules]);

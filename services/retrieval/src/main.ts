@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { systemClock } from '@ragops/contracts';
-import { buildSearcher, connectNats, createIndexingParts, createRpcClient, createVectorStore, runService, startMicroservice } from '@ragops/platform';
+import { buildSearcher, connectNats, createIndexingParts, createReranker, createRpcClient, createVectorStore, runService, startMicroservice } from '@ragops/platform';
 import { loadRetrievalConfig } from './retrieval.config.js';
 import { RetrievalModule } from './retrieval.module.js';
 
@@ -10,7 +10,15 @@ await runService('retrieval', async (log) => {
   const nc = await connectNats(config.NATS_URL, 'ragops-retrieval-store');
   const store = await createVectorStore(config, nc);
   const client = await createRpcClient(transport, 'retrieval-client', systemClock);
-  const searcher = buildSearcher(createIndexingParts(config), store, client.rpc, systemClock);
+  const reranker = createReranker(config);
+  const searcher = buildSearcher(createIndexingParts(config), store, client.rpc, systemClock, {
+    ...(reranker ? { reranker } : {}),
+    rerankCandidates: config.RERANK_CANDIDATES,
+    // A variant asking for rerank still gets fused results when the reranker fails; the log says it happened.
+    observeRerank: (outcome, err) => {
+      if (err) log.warn({ err, outcome }, 'rerank failed; answering in fused order');
+    },
+  });
   const app = await startMicroservice(RetrievalModule.register({ searcher }), 'retrieval', transport, log);
   return async () => {
     await app.close();

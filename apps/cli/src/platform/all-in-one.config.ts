@@ -1,9 +1,13 @@
 import { z } from 'zod';
 import { loadConfig } from '@ragops/contracts';
-import { IndexingEnv, intVar } from '@ragops/platform';
+import { CacheEnv, EmbeddingProviderEnv, EmbeddingProviderRules, IndexingEnv, IndexingRules, intVar, LlmEnv, LlmRules, RerankEnv, RerankRules } from '@ragops/platform';
 
 /** Settings of the all-in-one process beyond the gateway's own (GatewayEnv) and the indexing keys (IndexingEnv). */
-export const AllInOneEnv = IndexingEnv.extend({
+export const AllInOneEnv = IndexingEnv.extend(EmbeddingProviderEnv.shape)
+  .extend(LlmEnv.shape)
+  .extend(CacheEnv.shape)
+  .extend(RerankEnv.shape)
+  .extend({
   /** Where the index snapshot lives; `none` keeps the index in memory only. */
   RAGOPS_DATA_DIR: z.string().default('.ragops-data'),
   /** Documents ingested on first start (no snapshot yet). `none` disables it. */
@@ -16,4 +20,4 @@ export const AllInOneEnv = IndexingEnv.extend({
 });
 export type AllInOneConfig = z.infer<typeof AllInOneEnv>;
 
-export const loadAllInOneConfig = (env: Record<string, string | undefined>) => loadConfig(AllInOneEnv, env, 'all-in-one');
+export const loadAllInOneConfig = (env: Record<string, string | undefined>) => loadConfig(AllInOneEnv, env, 'all-in-one', [...IndexingRules, ...EmbeddingProviderRules, ...LlmRules, ...RerankRules]);

@@ -10,8 +10,7 @@ import { createGatewayApp, loadGatewayConfig, checkDependencies } from '@ragops/
 import { GenerationModule } from '@ragops/generation';
 import { IngestModule } from '@ragops/ingest';
 import { InProcessBus, MemoryJobQueue, MemoryJobStore, RemoteGenerator, RemoteSearcher } from '@ragops/messaging';
-import { ExtractiveGenerator } from '@ragops/models';
-import { buildIngestRunner, buildSearcher, createIndexingParts, createRpcClient, serviceHealthChecks, startMicroservice, type ServiceTransport } from '@ragops/platform';
+import { buildIngestRunner, buildSearcher, createAnswerGenerator, createCache, createEmbedder, createIndexingParts, createReranker, createRpcClient, serviceHealthChecks, startMicroservice, type ServiceTransport } from '@ragops/platform';
 import { RetrievalModule } from '@ragops/retrieval';
 import { createLogger } from '@ragops/telemetry';
 import { MemoryVectorStore } from '@ragops/vector-store';
@@ -39,7 +38,8 @@ export interface AllInOnePlatform {
 
 /**
  * Every service in one process: the same Nest modules as distributed mode, on the in-process transport, with
- * the in-memory index (snapshotted to RAGOPS_DATA_DIR), the local embedder and the extractive generator.
+ * the in-memory index (snapshotted to RAGOPS_DATA_DIR). Models follow the same keys as the services (EMBEDDINGS,
+ * LLM_PROVIDER, RERANK_PROVIDER, CACHE); unset, they are the local embedder and the extractive generator.
  */
 export async function startAllInOne(options: AllInOneOptions = {}): Promise<AllInOnePlatform> {
   const env = options.env ?? process.env;
@@ -58,14 +58,18 @@ export async function startAllInOne(options: AllInOneOptions = {}): Promise<AllI
   const bus = new InProcessBus();
   const transport: ServiceTransport = { kind: 'in-process', bus };
   const parts = createIndexingParts(config);
+  const cache = await createCache(config, { clock, onError: (err) => log.warn({ err }, 'cache connection error') });
+  const embedder = await createEmbedder(config, { clock, cache, onCacheError: (err) => log.warn({ err }, 'embedding cache unavailable') });
   const queue = new MemoryJobQueue({ concurrency: config.INGEST_CONCURRENCY, maxDeliver: config.INGEST_MAX_ATTEMPTS, clock });
   const jobs = new MemoryJobStore({ clock });
   const client = await createRpcClient(transport, 'all-in-one', clock);
 
+  const reranker = createReranker(config, { clock });
+  const retrieverOptions = { ...(reranker ? { reranker } : {}), rerankCandidates: config.RERANK_CANDIDATES };
   const services: INestMicroservice[] = [];
-  services.push(await startMicroservice(EmbeddingModule.register({ embedder: parts.embedder }), 'embedding', transport));
-  services.push(await startMicroservice(RetrievalModule.register({ searcher: buildSearcher(parts, store, client.rpc, clock) }), 'retrieval', transport));
-  services.push(await startMicroservice(GenerationModule.register({ generator: new ExtractiveGenerator({ clock }) }), 'generation', transport));
+  services.push(await startMicroservice(EmbeddingModule.register({ embedder }), 'embedding', transport));
+  services.push(await startMicroservice(RetrievalModule.register({ searcher: buildSearcher(parts, store, client.rpc, clock, retrieverOptions) }), 'retrieval', transport));
+  services.push(await startMicroservice(GenerationModule.register({ generator: createAnswerGenerator(config, { clock }) }), 'generation', transport));
   const runner = buildIngestRunner(parts, store, client.rpc, jobs, clock, {
     batchTimeoutMs: config.INGEST_BATCH_TIMEOUT_MS,
     maxAttempts: config.INGEST_MAX_ATTEMPTS,
@@ -117,6 +121,7 @@ export async function startAllInOne(options: AllInOneOptions = {}): Promise<AllI
       await client.close();
       await saveIfChanged();
       await store.close();
+      await cache.close?.();
     },
   };
 }
