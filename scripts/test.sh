@@ -16,6 +16,7 @@ checks_failed=0
 step "build";     node scripts/build.mjs            || checks_failed=$((checks_failed + 1))
 step "typecheck"; npx tsc --noEmit -p tsconfig.json || checks_failed=$((checks_failed + 1))
 step "lint";      npx eslint .                      || checks_failed=$((checks_failed + 1))
+step "workflows"; bash scripts/lint-workflows.sh    || checks_failed=$((checks_failed + 1))
 
 step "jest"
 mkdir -p test-results
@@ -29,7 +30,7 @@ node -e '
   try { r = JSON.parse(fs.readFileSync("test-results/jest.json", "utf8")); } catch {}
   const checks = Number(process.argv[1]);
   const failed = r.numFailedTests + r.numRuntimeErrorTestSuites + checks;
-  if (checks) console.log(`${checks} of build/typecheck/lint failed (counted as failures)`);
+  if (checks) console.log(`${checks} of build/typecheck/lint/workflows failed (counted as failures)`);
   console.log(`${r.numPassedTests} passed, ${failed} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
 ' "$checks_failed"
 [ "$jest_rc" = 0 ] && [ "$checks_failed" = 0 ]

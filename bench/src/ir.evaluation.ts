@@ -1,19 +1,7 @@
-import { mean, ndcgAtK, recallAtK, reciprocalRank, type Qrels } from '@ragops/evaluation';
+import { mean, ndcgAtK, recallAtK, reciprocalRank, withoutQueryId, type Qrels } from '@ragops/evaluation';
 
-/**
- * Chunk hits, best first, to document ids, best first: a document ranks where its best chunk ranks (first
- * occurrence), the usual max-passage aggregation for evaluating a chunked index against document-level qrels.
- */
-export function collapseToDocuments(hits: readonly { docId: string }[]): string[] {
-  const seen = new Set<string>();
-  const docs: string[] = [];
-  for (const h of hits) {
-    if (seen.has(h.docId)) continue;
-    seen.add(h.docId);
-    docs.push(h.docId);
-  }
-  return docs;
-}
+/** Chunk hits → documents (best chunk's rank); shared with `ragops eval run`, which lives in @ragops/evaluation. */
+export { collapseToDocuments } from '@ragops/evaluation';
 
 export interface RetrievalScores {
   queries: number;
@@ -33,7 +21,7 @@ export function scoreRun(run: ReadonlyMap<string, readonly string[]>, qrels: Rea
   const mrr: number[] = [];
   for (const [queryId, judged] of qrels) {
     let ranked = run.get(queryId) ?? [];
-    if (ignoreIdentical) ranked = ranked.filter((d) => d !== queryId);
+    if (ignoreIdentical) ranked = withoutQueryId(ranked, queryId);
     ndcg.push(ndcgAtK(ranked, judged, 10));
     recall.push(recallAtK(ranked, judged, 100));
     mrr.push(reciprocalRank(ranked, judged, 10));

@@ -5,6 +5,8 @@ export class GatewayClient {
   constructor(
     private readonly baseUrl: string,
     private readonly tenant?: string,
+    /** Bound on each HTTP call (none by default: the gateway's own request timeout applies). */
+    private readonly options: { timeoutMs?: number } = {},
   ) {}
 
   submit(documents: SourceDocument[]): Promise<{ jobId: string; documents: number; batches: number }> {
@@ -36,9 +38,11 @@ export class GatewayClient {
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.tenant) headers['x-ragops-tenant'] = this.tenant;
     let res: Response;
+    const signal = this.options.timeoutMs ? AbortSignal.timeout(this.options.timeoutMs) : undefined;
     try {
-      res = await fetch(new URL(path, this.baseUrl), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      res = await fetch(new URL(path, this.baseUrl), { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
     } catch (cause) {
+      if ((cause as Error).name === 'TimeoutError') throw new AppError('DEADLINE_EXCEEDED', `${method} ${path}: no answer from ${this.baseUrl} within ${this.options.timeoutMs} ms`, undefined, { cause });
       throw new AppError('UNAVAILABLE', `no ragops gateway answers at ${this.baseUrl} (start one with \`ragops start\`)`, undefined, { cause });
     }
     const payload = (await res.json().catch(() => undefined)) as { error?: { code?: unknown; message?: string } } | undefined;

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Command, InvalidArgumentError } from 'commander';
 import { AppError } from '@ragops/contracts';
 import { ingestPath, printAnswer, printHits } from './cli.commands.js';
+import { registerEvalCommands } from './eval/eval.commands.js';
 import { GatewayClient } from './gateway.client.js';
 import { startAllInOne } from './platform/all-in-one.platform.js';
 
@@ -72,6 +73,8 @@ program
     const result = await new GatewayClient(opts.url, opts.tenant).search(query, opts.topK);
     console.log(opts.json ? JSON.stringify(result, null, 2) : printHits(result.hits));
   });
+
+registerEvalCommands(program);
 
 try {
   await program.parseAsync(process.argv);

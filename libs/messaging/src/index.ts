@@ -16,3 +16,4 @@ export * from './memory.queue.js';
 export * from './jetstream.queue.js';
 export * from './memory.job-store.js';
 export * from './kv.job-store.js';
+export * from './object.run-store.js';
