@@ -20,6 +20,7 @@ import {
   EmbeddingProviderEnv,
   IndexingEnv,
   StoreEnv,
+  type StoreConfig,
   startMicroservice,
   type ServiceTransport,
 } from '@ragops/platform';
@@ -28,14 +29,20 @@ import type { Embedder, Searcher } from '@ragops/rag';
 /** Everything a distributed-mode suite starts: each service is its own Nest application with its own connection. */
 export class DistributedPlatform {
   readonly indexing = IndexingEnv.extend(EmbeddingProviderEnv.shape).parse({});
-  readonly storeConfig = StoreEnv.parse({ VECTOR_STORE: 'replicated' });
+  readonly storeConfig: StoreConfig;
   private readonly closers: (() => Promise<unknown>)[] = [];
   gateway!: NestFastifyApplication;
   /** Base URL of the listening gateway (real HTTP, as clients see it). */
   url!: string;
   ingest?: { app: INestMicroservice; nc: NatsConnection };
 
-  constructor(private readonly natsUrl: string) {}
+  /** `store`: store settings as environment values (default: the JetStream-replicated store). */
+  constructor(
+    private readonly natsUrl: string,
+    store: Record<string, string> = { VECTOR_STORE: 'replicated' },
+  ) {
+    this.storeConfig = StoreEnv.parse(store);
+  }
 
   get transport(): Extract<ServiceTransport, { kind: 'nats' }> {
     return { kind: 'nats', servers: this.natsUrl };

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { AppError, systemClock, type Clock } from '@ragops/contracts';
 import { MemoryCache, RedisCache } from '@ragops/cache';
 import { LlmAnswerGenerator } from '@ragops/answer';
-import { CachedEmbedder, type AnswerGenerator, type Cache, type Embedder, type Reranker, type SparseEncoder, type VectorStore } from '@ragops/rag';
+import { CachedEmbedder, type AnswerGenerator, type Cache, type ChatModel, type Embedder, type Reranker, type SparseEncoder, type VectorStore } from '@ragops/rag';
 import {
   ExtractiveGenerator,
   LocalEmbedder,
@@ -14,8 +14,9 @@ import {
   PriceTable,
 } from '@ragops/models';
 import { createBm25Encoder } from '@ragops/search';
+import { TracedChatModel, TracedEmbedder, TracedGenerator, TracedReranker, whenTracing } from '@ragops/telemetry';
 import { cl100kCounter, createAnalyzer, createChunker, type Analyzer, type Chunker } from '@ragops/text';
-import { MemoryVectorStore, ReplicatedVectorStore } from '@ragops/vector-store';
+import { createQdrantStore, MemoryVectorStore, ReplicatedVectorStore } from '@ragops/vector-store';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { CacheConfig, EmbeddingProviderConfig, IndexingConfig, LlmConfig, RerankConfig, StoreConfig } from './env.schema.js';
 
@@ -62,7 +63,8 @@ export interface EmbedderDeps {
 
 /** The embedder itself, for the processes that run it (embedding service, all-in-one). Loads or downloads models. */
 export async function createEmbedder(config: IndexingConfig & EmbeddingProviderConfig, deps: EmbedderDeps = {}): Promise<Embedder> {
-  const embedder = await createBaseEmbedder(config, deps);
+  // Traced inside the cache, so a span means a model call was made (GenAI `embeddings`).
+  const embedder = whenTracing(await createBaseEmbedder(config, deps), (e) => new TracedEmbedder(e, embeddingProvider(config.EMBEDDINGS)));
   const identity = embedderIdentity(config);
   if (embedder.dimensions !== identity.dimensions) {
     throw new AppError(
@@ -77,6 +79,11 @@ export async function createEmbedder(config: IndexingConfig & EmbeddingProviderC
     ...(deps.onCacheLookup ? { onLookup: deps.onCacheLookup } : {}),
     ...(deps.onCacheError ? { onCacheError: deps.onCacheError } : {}),
   });
+}
+
+/** `gen_ai.provider.name` of each EMBEDDINGS choice (`openai` covers every OpenAI-compatible server). */
+function embeddingProvider(kind: IndexingConfig['EMBEDDINGS']): { provider: string; remote: boolean } {
+  return kind === 'openai' ? { provider: 'openai', remote: true } : { provider: kind === 'local' ? 'ragops.local' : 'model2vec', remote: false };
 }
 
 async function createBaseEmbedder(config: IndexingConfig & EmbeddingProviderConfig, deps: EmbedderDeps): Promise<Embedder> {
@@ -126,7 +133,13 @@ export async function createVectorStore(config: StoreConfig, nc?: NatsConnection
       if (!nc) throw new AppError('VALIDATION_FAILED', 'VECTOR_STORE=replicated needs a NATS connection (NATS_URL)');
       return ReplicatedVectorStore.open({ nc, stream: config.INDEX_STREAM, subjectPrefix: `ragops.index.${config.INDEX_STREAM}` });
     case 'qdrant':
-      throw new AppError('VALIDATION_FAILED', 'VECTOR_STORE=qdrant is not wired yet');
+      // The env rules require QDRANT_URL with VECTOR_STORE=qdrant.
+      return createQdrantStore({
+        url: config.QDRANT_URL ?? '',
+        timeoutMs: config.QDRANT_TIMEOUT_MS,
+        collectionPrefix: config.QDRANT_COLLECTION_PREFIX,
+        ...(config.QDRANT_API_KEY ? { apiKey: config.QDRANT_API_KEY } : {}),
+      });
   }
 }
 
@@ -147,6 +160,11 @@ export async function createCache(config: CacheConfig, deps: { clock?: Clock; on
 
 /** The answer generator LLM_PROVIDER names: quoting retrieved sentences, or a chat model behind the versioned prompt. */
 export function createAnswerGenerator(config: LlmConfig, deps: { clock?: Clock } = {}): AnswerGenerator {
+  // The generation stage span; an LLM call inside it is its own GenAI `chat` span.
+  return whenTracing(createBaseAnswerGenerator(config, deps), (g) => new TracedGenerator(g));
+}
+
+function createBaseAnswerGenerator(config: LlmConfig, deps: { clock?: Clock }): AnswerGenerator {
   const clock = deps.clock ?? systemClock;
   switch (config.LLM_PROVIDER) {
     case 'extractive':
@@ -162,7 +180,7 @@ export function createAnswerGenerator(config: LlmConfig, deps: { clock?: Clock }
         clock,
       });
       return new LlmAnswerGenerator({
-        chat,
+        chat: whenTracing<ChatModel>(chat, (c) => new TracedChatModel(c, 'openai')),
         counter: cl100kCounter(),
         maxAnswerTokens: config.LLM_MAX_TOKENS,
         maxContextTokens: config.LLM_CONTEXT_TOKENS,
@@ -186,13 +204,15 @@ export function createReranker(config: RerankConfig, deps: { clock?: Clock } = {
   switch (config.RERANK_PROVIDER) {
     case 'none':
       return undefined;
-    case 'openai':
-      return new OpenAICompatibleReranker({
+    case 'openai': {
+      const reranker = new OpenAICompatibleReranker({
         baseURL: config.RERANK_BASE_URL ?? '',
         flavor: config.RERANK_FLAVOR,
         ...(config.RERANK_MODEL ? { model: config.RERANK_MODEL } : {}),
         ...(config.RERANK_API_KEY ? { apiKey: config.RERANK_API_KEY } : {}),
         clock: deps.clock ?? systemClock,
       });
+      return whenTracing<Reranker>(reranker, (r) => new TracedReranker(r, config.RERANK_FLAVOR));
+    }
   }
 }

@@ -4,3 +4,4 @@ export * from './openai-double.server.js';
 export * from './hf-hub-double.server.js';
 export * from './redis-server.harness.js';
 export * from './nats-server.harness.js';
+export * from './qdrant-double.server.js';

@@ -7,3 +7,4 @@ export * from './microservice.harness.js';
 export * from './openai-double.server.js';
 export * from './hf-hub-double.server.js';
 export * from './redis-server.harness.js';
+export * from './qdrant-double.server.js';

@@ -395,6 +395,144 @@ export function describeVectorStoreContract(name: string, make: () => Promise<Ve
       });
     });
 
+    describe('aliases and versions', () => {
+      const freshAlias = () => `alias_${run}_${++counter}`;
+      const only = (docId: string) => [chunk({ docId, dense: [1, 0, 0, 0], sparse: { 1: 1 }, text: docId })];
+      const texts = async (name: string) =>
+        (await store.search(name, query({ dense: [1, 0, 0, 0], sparse: sparse({ 1: 1 }) }))).map((h) => h.text).sort();
+
+      it('sends searches through an alias to its index, and follows every switch', async () => {
+        const v1 = await freshIndex();
+        const v2 = await freshIndex();
+        await store.upsert(v1, only('from-v1'));
+        await store.upsert(v2, only('from-v2'));
+        const alias = freshAlias();
+        expect(await store.resolveAlias(alias)).toBeUndefined();
+        expect(await store.hasIndex(alias)).toBe(false);
+
+        await store.switchAlias(alias, v1);
+        expect(await store.resolveAlias(alias)).toBe(v1);
+        expect(await store.hasIndex(alias)).toBe(true);
+        expect(await texts(alias)).toEqual(['from-v1']);
+
+        await store.switchAlias(alias, v2);
+        expect(await store.resolveAlias(alias)).toBe(v2);
+        expect(await texts(alias)).toEqual(['from-v2']);
+        // Switching back is the rollback path; switching to the current target is a no-op.
+        await store.switchAlias(alias, v1);
+        await store.switchAlias(alias, v1);
+        expect(await texts(alias)).toEqual(['from-v1']);
+        expect(await texts(v2)).toEqual(['from-v2']);
+        expect(await store.resolveAlias(v1)).toBeUndefined();
+      });
+
+      it('accepts an alias wherever an index name is accepted', async () => {
+        const v1 = await freshIndex();
+        const alias = freshAlias();
+        await store.switchAlias(alias, v1);
+        await store.ensureIndex(alias, { dimensions: DIM });
+        await expectCode(store.ensureIndex(alias, { dimensions: DIM + 1 }), 'VALIDATION_FAILED');
+        await store.upsert(alias, [
+          chunk({ docId: 'd', chunkIndex: 0, docHash: 'h1', dense: [1, 0, 0, 0] }),
+          chunk({ docId: 'd', chunkIndex: 1, docHash: 'h1', dense: [0, 1, 0, 0] }),
+          chunk({ docId: 'e', docHash: 'h2', dense: [0, 0, 1, 0] }),
+        ]);
+        expect(await store.stats(v1)).toEqual({ chunks: 3, documents: 2 });
+        expect(await store.stats(alias)).toEqual({ chunks: 3, documents: 2 });
+        expect(await store.documentHash(alias, 't1', 'd')).toBe('h1');
+        expect(await store.deleteDocument(alias, 't1', 'd')).toBe(2);
+        expect(ids(await store.search(v1, query({ dense: [1, 0, 0, 0] })))).toEqual(['e']);
+        // ensureIndex through an alias never creates an index under the alias' name.
+        expect((await store.listIndexes()).some((ix) => ix.name === alias)).toBe(false);
+      });
+
+      it('lists indexes with their aliases', async () => {
+        const v1 = await freshIndex();
+        const v2 = await freshIndex();
+        const [a, b, c] = [freshAlias(), freshAlias(), freshAlias()];
+        await store.switchAlias(b, v1);
+        await store.switchAlias(a, v1);
+        await store.switchAlias(c, v2);
+        await store.switchAlias(c, v1);
+        const mine = (await store.listIndexes()).filter((ix) => ix.name === v1 || ix.name === v2);
+        expect(mine).toEqual([
+          { name: v1, aliases: [a, b, c].sort() },
+          { name: v2, aliases: [] },
+        ]);
+        const all = (await store.listIndexes()).map((ix) => ix.name);
+        expect(all).toEqual([...all].sort());
+        expect(all).not.toContain(a);
+      });
+
+      it('drops an old version once no alias points at it, and never the one in use', async () => {
+        const v1 = await freshIndex();
+        const v2 = await freshIndex();
+        await store.upsert(v1, only('from-v1'));
+        await store.upsert(v2, only('from-v2'));
+        const alias = freshAlias();
+        await store.switchAlias(alias, v1);
+        await store.switchAlias(alias, v2);
+
+        expect(await store.dropIndex(v1)).toBe(true);
+        expect(await store.hasIndex(v1)).toBe(false);
+        await expectCode(store.search(v1, query({ dense: [1, 0, 0, 0] })), 'UNKNOWN_INDEX');
+        expect(await store.dropIndex(v1)).toBe(false);
+        expect(await texts(alias)).toEqual(['from-v2']);
+
+        await expectCode(store.dropIndex(v2), 'VALIDATION_FAILED');
+        await expectCode(store.dropIndex(alias), 'VALIDATION_FAILED');
+        expect(await texts(alias)).toEqual(['from-v2']);
+
+        expect(await store.deleteAlias(alias)).toBe(true);
+        expect(await store.deleteAlias(alias)).toBe(false);
+        expect(await store.hasIndex(alias)).toBe(false);
+        await expectCode(store.search(alias, query({ dense: [1, 0, 0, 0] })), 'UNKNOWN_INDEX');
+        expect(await store.dropIndex(v2)).toBe(true);
+
+        // A dropped name can be created again, empty.
+        await store.ensureIndex(v1, { dimensions: DIM });
+        expect(await store.stats(v1)).toEqual({ chunks: 0, documents: 0 });
+      });
+
+      it('refuses an alias to a missing index or to another alias with UNKNOWN_INDEX, keeping the alias as it was', async () => {
+        const v1 = await freshIndex();
+        await store.upsert(v1, only('from-v1'));
+        const alias = freshAlias();
+        await store.switchAlias(alias, v1);
+        await expectCode(store.switchAlias(alias, `contract_${run}_never_created`), 'UNKNOWN_INDEX');
+        expect(await store.resolveAlias(alias)).toBe(v1);
+        expect(await texts(alias)).toEqual(['from-v1']);
+
+        const second = freshAlias();
+        await expectCode(store.switchAlias(second, alias), 'UNKNOWN_INDEX');
+        expect(await store.resolveAlias(second)).toBeUndefined();
+        expect(await store.hasIndex(second)).toBe(false);
+      });
+
+      it('refuses bad names and name clashes with VALIDATION_FAILED', async () => {
+        const v1 = await freshIndex();
+        const other = await freshIndex();
+        const bad = ['', '.hidden', '..', 'has space', 'a/b', 'a?b', 'ü', 'x'.repeat(129)];
+        for (const name of bad) {
+          await expectCode(store.switchAlias(name, v1), 'VALIDATION_FAILED');
+          await expectCode(store.ensureIndex(name, { dimensions: DIM }), 'VALIDATION_FAILED');
+          await expectCode(store.switchAlias(freshAlias(), name), 'VALIDATION_FAILED');
+        }
+        // An index name cannot also be an alias.
+        await expectCode(store.switchAlias(other, v1), 'VALIDATION_FAILED');
+        expect(await store.resolveAlias(other)).toBeUndefined();
+        expect(await store.deleteAlias(other)).toBe(false);
+        expect(await store.hasIndex(other)).toBe(true);
+        const names = (await store.listIndexes()).flatMap((ix) => [ix.name, ...ix.aliases]);
+        for (const name of bad) expect(names).not.toContain(name);
+        // The longest valid name works.
+        const long = `a${run}`.padEnd(128, 'z');
+        await store.switchAlias(long, v1);
+        expect(await store.resolveAlias(long)).toBe(v1);
+        expect(await store.deleteAlias(long)).toBe(true);
+      });
+    });
+
     describe('documents', () => {
       it('deleteDocument removes every chunk of a document and returns the count', async () => {
         const index = await freshIndex();

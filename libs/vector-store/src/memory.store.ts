@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { AppError, type ChunkHit, type SparseVector } from '@ragops/contracts';
-import type { ChunkRecord, HybridQuery, IndexSpec, IndexStats, VectorStore } from '@ragops/rag';
+import { AppError, type ChunkHit } from '@ragops/contracts';
+import { assertIndexName, type ChunkRecord, type HybridQuery, type IndexInfo, type IndexSpec, type IndexStats, type VectorStore } from '@ragops/rag';
 import { DenseIndex, InvertedIndex, l2Normalize, reciprocalRankFusion, type Scored } from '@ragops/search';
 import { writeFileAtomic } from './atomic-file.writer.js';
+import { validateChunk, validateQuery } from './chunk.validation.js';
 import { compileFilter } from './payload.filter.js';
 import { decodeSnapshot, encodeSnapshot, type Snapshot, type SnapshotChunk, type SnapshotIndex } from './snapshot.codec.js';
 
@@ -29,7 +30,6 @@ interface StoredDocument {
 }
 
 const SEP = '\u0000';
-const MAX_INDEX_NAME = 255;
 
 /** One named index: a dense and a sparse index over the same integer keys, plus payloads. */
 class IndexState {
@@ -224,12 +224,15 @@ function toHit(c: StoredChunk, score: number): ChunkHit {
 
 /**
  * The in-process VectorStore of the all-in-one mode: exact dense search (cosine) and an inverted sparse index with
- * Qdrant's IDF modifier, both from @ragops/search, fused with RRF. Operations run synchronously inside their
- * promise, so each one is atomic with respect to the others. Optionally persisted as a single snapshot file
- * (see snapshot.codec.ts) that save() replaces atomically.
+ * Qdrant's IDF modifier, both from @ragops/search, fused with RRF. Aliases are a name → index map consulted by every
+ * operation. Operations run synchronously inside their promise, so each one (an alias switch included) is atomic
+ * with respect to the others. Optionally persisted as a single snapshot file (see snapshot.codec.ts, aliases
+ * included) that save() replaces atomically.
  */
 export class MemoryVectorStore implements VectorStore {
   private readonly indexes = new Map<string, IndexState>();
+  /** alias → index name; the index always exists (dropIndex refuses while an alias points at it). */
+  private readonly aliases = new Map<string, string>();
   private closed = false;
   private writes = 0;
   readonly snapshotPath: string | undefined;
@@ -256,6 +259,7 @@ export class MemoryVectorStore implements VectorStore {
     const snapshot = decodeSnapshot(file, path);
     const store = new MemoryVectorStore({ snapshotPath: path });
     for (const ix of snapshot.indexes) store.indexes.set(ix.name, IndexState.fromSnapshot(ix));
+    for (const a of snapshot.aliases) store.aliases.set(a.alias, a.index);
     return store;
   }
 
@@ -277,7 +281,10 @@ export class MemoryVectorStore implements VectorStore {
       throw new AppError('VALIDATION_FAILED', 'this MemoryVectorStore has no snapshotPath; construct it with { snapshotPath } to save');
     }
     // Encoded synchronously, so the snapshot is one consistent point in time even while writes continue.
-    const snapshot: Snapshot = { indexes: [...this.indexes.values()].map((s) => s.toSnapshot()) };
+    const snapshot: Snapshot = {
+      indexes: [...this.indexes.values()].map((s) => s.toSnapshot()),
+      aliases: [...this.aliases].map(([alias, index]) => ({ alias, index })),
+    };
     const parts = encodeSnapshot(snapshot);
     try {
       await writeFileAtomic(path, parts);
@@ -288,36 +295,98 @@ export class MemoryVectorStore implements VectorStore {
 
   async ensureIndex(index: string, spec: IndexSpec): Promise<void> {
     this.assertOpen();
-    if (typeof index !== 'string' || index.length === 0 || index.length > MAX_INDEX_NAME) {
-      throw new AppError('VALIDATION_FAILED', `index name must be 1-${MAX_INDEX_NAME} characters`, { index });
+    if (!Number.isInteger(spec?.dimensions) || spec.dimensions <= 0) {
+      throw new AppError('VALIDATION_FAILED', `index dimensions must be a positive integer, got ${spec?.dimensions}`, { index });
     }
-    if (!Number.isInteger(spec.dimensions) || spec.dimensions <= 0) {
-      throw new AppError('VALIDATION_FAILED', `index dimensions must be a positive integer, got ${spec.dimensions}`, { index });
-    }
-    const existing = this.indexes.get(index);
+    const existing = this.lookup(index);
     if (existing) {
       if (existing.dimensions !== spec.dimensions) {
+        const via = existing.name === index ? '' : ` (alias ${index})`;
         throw new AppError(
           'VALIDATION_FAILED',
-          `index ${index} has dimension ${existing.dimensions}, got ${spec.dimensions}; use a new index name for another embedding model`,
-          { index, dimensions: existing.dimensions, requested: spec.dimensions },
+          `index ${existing.name}${via} has dimension ${existing.dimensions}, got ${spec.dimensions}; use a new index name for another embedding model`,
+          { index: existing.name, dimensions: existing.dimensions, requested: spec.dimensions },
         );
       }
       return;
     }
+    assertIndexName(index, 'index');
     this.indexes.set(index, new IndexState(index, spec.dimensions, this.snapshotPath !== undefined));
     this.writes++;
   }
 
   async hasIndex(index: string): Promise<boolean> {
     this.assertOpen();
-    return this.indexes.has(index);
+    return this.lookup(index) !== undefined;
+  }
+
+  async switchAlias(alias: string, index: string): Promise<void> {
+    this.assertOpen();
+    assertIndexName(alias, 'alias');
+    if (this.indexes.has(alias)) {
+      throw new AppError('VALIDATION_FAILED', `${alias} is an index, so it cannot also be an alias; choose another alias name`, { alias });
+    }
+    if (!this.indexes.has(index)) {
+      assertIndexName(index, 'index');
+      const target = this.aliases.get(index);
+      throw new AppError(
+        'UNKNOWN_INDEX',
+        target === undefined
+          ? `index ${index} does not exist; create it with ensureIndex before pointing alias ${alias} at it`
+          : `${index} is an alias (of ${target}); point alias ${alias} at an index, e.g. ${target}`,
+        { index, alias },
+      );
+    }
+    if (this.aliases.get(alias) === index) return;
+    this.aliases.set(alias, index);
+    this.writes++;
+  }
+
+  async deleteAlias(alias: string): Promise<boolean> {
+    this.assertOpen();
+    const deleted = this.aliases.delete(alias);
+    if (deleted) this.writes++;
+    return deleted;
+  }
+
+  async resolveAlias(alias: string): Promise<string | undefined> {
+    this.assertOpen();
+    return this.aliases.get(alias);
+  }
+
+  async listIndexes(): Promise<IndexInfo[]> {
+    this.assertOpen();
+    const byIndex = new Map<string, string[]>([...this.indexes.keys()].map((name) => [name, []]));
+    for (const [alias, index] of this.aliases) byIndex.get(index)!.push(alias);
+    return [...byIndex]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([name, aliases]) => ({ name, aliases: aliases.sort() }));
+  }
+
+  async dropIndex(index: string): Promise<boolean> {
+    this.assertOpen();
+    const target = this.aliases.get(index);
+    if (target !== undefined) {
+      throw new AppError('VALIDATION_FAILED', `${index} is an alias (of ${target}), not an index; use deleteAlias to remove it`, { index });
+    }
+    if (!this.indexes.has(index)) return false;
+    const pointing = [...this.aliases].filter(([, i]) => i === index).map(([a]) => a).sort();
+    if (pointing.length > 0) {
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `index ${index} is still the target of alias ${pointing.join(', ')}; switch or delete the alias first`,
+        { index, aliases: pointing },
+      );
+    }
+    this.indexes.delete(index);
+    this.writes++;
+    return true;
   }
 
   async upsert(index: string, chunks: readonly ChunkInput[]): Promise<void> {
     const state = this.state(index);
     // Validate the whole batch first: a bad record must not leave half a batch applied.
-    chunks.forEach((c, i) => validateRecord(c, i, state));
+    chunks.forEach((c, i) => validateChunk(c, i, state.name, state.dimensions));
     for (const c of chunks) state.upsert(c);
     if (chunks.length) this.writes++;
   }
@@ -334,7 +403,7 @@ export class MemoryVectorStore implements VectorStore {
 
   async search(index: string, query: HybridQuery): Promise<ChunkHit[]> {
     const state = this.state(index);
-    validateQuery(query, state);
+    validateQuery(query, state.name, state.dimensions);
     return state.search(query);
   }
 
@@ -352,73 +421,27 @@ export class MemoryVectorStore implements VectorStore {
    */
   validateUpsert(index: string, chunks: readonly ChunkInput[]): void {
     const state = this.state(index);
-    chunks.forEach((c, i) => validateRecord(c, i, state));
+    chunks.forEach((c, i) => validateChunk(c, i, state.name, state.dimensions));
   }
 
   private state(index: string): IndexState {
     this.assertOpen();
-    const state = this.indexes.get(index);
+    const state = this.lookup(index);
     if (!state) {
       throw new AppError('UNKNOWN_INDEX', `index ${index} does not exist; create it with ensureIndex first`, { index });
     }
     return state;
   }
 
+  /** The index named `name`, or the one the alias `name` points at. */
+  private lookup(name: string): IndexState | undefined {
+    const state = this.indexes.get(name);
+    if (state) return state;
+    const target = this.aliases.get(name);
+    return target === undefined ? undefined : this.indexes.get(target);
+  }
+
   private assertOpen(): void {
     if (this.closed) throw new AppError('UNAVAILABLE', 'the vector store has been closed');
-  }
-}
-
-function validateRecord(c: ChunkInput, position: number, state: IndexState): void {
-  const bad = (message: string, extra?: Record<string, unknown>) =>
-    new AppError('VALIDATION_FAILED', `chunk ${position} (${String(c?.chunkId)}): ${message}`, {
-      index: state.name,
-      position,
-      ...extra,
-    });
-  for (const field of ['chunkId', 'docId', 'tenant', 'docHash'] as const) {
-    if (typeof c[field] !== 'string' || c[field].length === 0) throw bad(`${field} must be a non-empty string`);
-  }
-  if (typeof c.text !== 'string') throw bad('text must be a string');
-  if (!(Array.isArray(c.dense) || c.dense instanceof Float32Array) || c.dense.length !== state.dimensions) {
-    throw bad(`dense vector has ${c.dense?.length} dimensions, index ${state.name} has ${state.dimensions}`);
-  }
-  for (let i = 0; i < c.dense.length; i++) {
-    if (!Number.isFinite(c.dense[i])) throw bad('dense vector values must be finite numbers', { dimension: i });
-  }
-  checkSparse(c.sparse, true, bad);
-}
-
-function validateQuery(q: HybridQuery, state: IndexState): void {
-  const bad = (message: string) => new AppError('VALIDATION_FAILED', `search in ${state.name}: ${message}`, { index: state.name });
-  if (typeof q.tenant !== 'string' || q.tenant.length === 0) throw bad('tenant must be a non-empty string');
-  if (!q.dense && !q.sparse) throw bad('give a dense vector, a sparse vector or both');
-  if (!Number.isInteger(q.topK) || q.topK < 0) throw bad(`topK must be a non-negative integer, got ${q.topK}`);
-  if (!Number.isInteger(q.candidates) || q.candidates < 0) {
-    throw bad(`candidates must be a non-negative integer, got ${q.candidates}`);
-  }
-  if (!(Number.isFinite(q.rrfK) && q.rrfK >= 0)) throw bad(`rrfK must be a finite number ≥ 0, got ${q.rrfK}`);
-  if (q.dense) {
-    if (q.dense.length !== state.dimensions) {
-      throw bad(`query vector has ${q.dense.length} dimensions, index ${state.name} has ${state.dimensions}`);
-    }
-    for (const v of q.dense) if (!Number.isFinite(v)) throw bad('query vector values must be finite numbers');
-  }
-  if (q.sparse) checkSparse(q.sparse, false, (m) => bad(`sparse query: ${m}`));
-}
-
-/** Stored vectors must be sorted and duplicate-free (as Qdrant requires); a query only needs matching lengths. */
-function checkSparse(v: SparseVector, stored: boolean, bad: (message: string) => AppError): void {
-  if (!v || !Array.isArray(v.indices) || !Array.isArray(v.values) || v.indices.length !== v.values.length) {
-    throw bad('sparse vector needs equally long indices and values arrays');
-  }
-  const { indices, values } = v;
-  for (let i = 0; i < indices.length; i++) {
-    const t = indices[i];
-    if (!(Number.isInteger(t) && t >= 0 && t <= 0xffffffff)) throw bad(`sparse index ${t} is not a uint32`);
-    if (stored && i > 0 && t <= indices[i - 1]) {
-      throw bad('sparse indices must be sorted ascending without duplicates (merge duplicate terms first)');
-    }
-    if (!Number.isFinite(values[i])) throw bad('sparse values must be finite numbers');
   }
 }

@@ -11,7 +11,8 @@ export type PayloadPredicate = (payload: FilterablePayload) => boolean;
 
 type Scalar = string | number | boolean;
 
-const KEY = /^(docId|source|metadata\.[a-zA-Z0-9_.-]{1,64})$/;
+/** The keys a SearchFilter may use (as the contracts schema says); adapters check them the same way. */
+export const FILTER_KEY = /^(docId|source|metadata\.[a-zA-Z0-9_.-]{1,64})$/;
 
 /**
  * Compiles a SearchFilter once per query into a predicate: every key must match (AND); an array filter value
@@ -23,7 +24,7 @@ export function compileFilter(filter: SearchFilter | undefined): PayloadPredicat
   if (!filter) return undefined;
   const tests: PayloadPredicate[] = [];
   for (const [key, raw] of Object.entries(filter)) {
-    if (!KEY.test(key)) {
+    if (!FILTER_KEY.test(key)) {
       throw new AppError('VALIDATION_FAILED', `filter key '${key}' is not docId, source or metadata.<key>`, { key });
     }
     const wanted = new Set<Scalar>(Array.isArray(raw) ? raw : [raw]);

@@ -13,7 +13,7 @@ import {
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { AppError, systemClock, type ChunkHit, type Clock } from '@ragops/contracts';
-import type { ChunkRecord, HybridQuery, IndexSpec, IndexStats, VectorStore } from '@ragops/rag';
+import { assertIndexName, type ChunkRecord, type HybridQuery, type IndexInfo, type IndexSpec, type IndexStats, type VectorStore } from '@ragops/rag';
 import { MemoryVectorStore } from './memory.store.js';
 import { decodeOp, encodeOp, encodeUpserts, OP_VERSION, type ReplicatedOp } from './replication.codec.js';
 
@@ -35,6 +35,8 @@ const PAYLOAD_HEADROOM = 16 * 1024;
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 /** Bounds the work of applying one op, so reads queued behind it wait a bounded time. */
 const MAX_CHUNKS_PER_OP = 1000;
+/** Ops buffered per pull: at most PULL_BATCH × max_payload bytes (64 MiB at NATS' default 1 MiB) in memory. */
+const PULL_BATCH = 64;
 /** Upsert parts awaiting their publish ack at once: enough to keep the pipe busy, few enough to ack in time. */
 const PUBLISH_WINDOW = 4;
 
@@ -65,8 +67,11 @@ interface Settle<T> {
  *   safe (idempotent by chunkId).
  * - A publish that is not acknowledged has an unknown outcome (UNAVAILABLE); retrying is safe for the same reason.
  *
- * The log is never compacted: a new process replays every op ever written. Index versions are cheap to add, so
- * an old version's ops stay until the stream is dropped.
+ * Aliases and dropIndex go through the log like every write, so every copy switches an alias at the same point in
+ * the op order, and an op naming an alias acts on the index the alias points at when the op is applied.
+ *
+ * The log is never compacted: a new process replays every op ever written, including those of dropped indexes
+ * (dropIndex frees the memory, not the log), until the stream is dropped.
  */
 export class ReplicatedVectorStore implements VectorStore {
   private readonly local = new MemoryVectorStore();
@@ -113,7 +118,9 @@ export class ReplicatedVectorStore implements VectorStore {
       await ensureStream(jsm, opts.stream, subject);
       const js = jetstream(opts.nc);
       const consumer = await js.consumers.get(opts.stream, { filter_subjects: subject, deliver_policy: DeliverPolicy.All });
-      const messages = await consumer.consume({ max_bytes: 32 * 1024 * 1024 });
+      // Bounded by message count, not bytes: a pull whose byte budget has shrunk below the size of the next op
+      // (upsert ops are close to max_payload) is not served, and the replica stalls until the pull expires.
+      const messages = await consumer.consume({ max_messages: PULL_BATCH });
       const maxPayload = opts.nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
       return new ReplicatedVectorStore(js, jsm, opts.stream, messages, maxPayload, opts);
     } catch (e) {
@@ -123,9 +130,8 @@ export class ReplicatedVectorStore implements VectorStore {
   }
 
   async ensureIndex(index: string, spec: IndexSpec): Promise<void> {
-    this.assertUsable();
-    // Indexes are never dropped nor change dimension, so a local one is authoritative: no round trip needed.
-    if (!(await this.local.hasIndex(index))) await this.catchUp();
+    // Indexes can be dropped and re-created (and aliases moved) by other processes, so look at a caught-up copy.
+    await this.catchUp();
     if (await this.local.hasIndex(index)) return this.local.ensureIndex(index, spec);
     // Check the arguments on a scratch store rather than publish an op every replica would reject.
     await new MemoryVectorStore().ensureIndex(index, spec);
@@ -183,6 +189,38 @@ export class ReplicatedVectorStore implements VectorStore {
   async stats(index: string): Promise<IndexStats> {
     await this.catchUp();
     return this.local.stats(index);
+  }
+
+  async switchAlias(alias: string, index: string): Promise<void> {
+    this.assertUsable();
+    // Name errors are the caller's: refuse them here rather than publish an op every replica rejects. Whether the
+    // index exists is decided when the op is applied, in log order.
+    assertIndexName(alias, 'alias');
+    assertIndexName(index, 'index');
+    const id = this.nextOpId++;
+    await this.publishAndApply(id, encodeOp({ v: OP_VERSION, origin: this.origin, id, op: 'switchAlias', alias, index }));
+  }
+
+  async deleteAlias(alias: string): Promise<boolean> {
+    this.assertUsable();
+    const id = this.nextOpId++;
+    return (await this.publishAndApply(id, encodeOp({ v: OP_VERSION, origin: this.origin, id, op: 'deleteAlias', alias }))) as boolean;
+  }
+
+  async resolveAlias(alias: string): Promise<string | undefined> {
+    await this.catchUp();
+    return this.local.resolveAlias(alias);
+  }
+
+  async listIndexes(): Promise<IndexInfo[]> {
+    await this.catchUp();
+    return this.local.listIndexes();
+  }
+
+  async dropIndex(index: string): Promise<boolean> {
+    this.assertUsable();
+    const id = this.nextOpId++;
+    return (await this.publishAndApply(id, encodeOp({ v: OP_VERSION, origin: this.origin, id, op: 'dropIndex', index }))) as boolean;
   }
 
   /** Stops the consumer and the local copy; the NATS connection stays open (the caller owns it). */
@@ -298,6 +336,12 @@ export class ReplicatedVectorStore implements VectorStore {
         return this.local.upsert(op.index, op.chunks);
       case 'delete':
         return this.local.deleteDocument(op.index, op.tenant, op.docId, op.exceptHash === undefined ? undefined : { exceptHash: op.exceptHash });
+      case 'switchAlias':
+        return this.local.switchAlias(op.alias, op.index);
+      case 'deleteAlias':
+        return this.local.deleteAlias(op.alias);
+      case 'dropIndex':
+        return this.local.dropIndex(op.index);
     }
   }
 

@@ -6,11 +6,18 @@ import type { ChunkInput } from './memory.store.js';
  * The write operations a ReplicatedVectorStore publishes to its JetStream stream. Every process applies them in
  * stream order, so they must be self-contained and deterministic. `origin` + `id` let the writing process match
  * an applied op to the caller waiting for it.
+ *
+ * Compatibility: ops only ever get added, under the same envelope version, so a build replays any older log. The
+ * alias ops (switchAlias, deleteAlias, dropIndex) came later; a build without them rejects them as unknown, so
+ * upgrade every replica before using aliases.
  */
 export type ReplicatedOp =
   | { v: 1; origin: string; id: number; op: 'ensureIndex'; index: string; dimensions: number }
   | { v: 1; origin: string; id: number; op: 'upsert'; index: string; chunks: ChunkInput[] }
-  | { v: 1; origin: string; id: number; op: 'delete'; index: string; tenant: string; docId: string; exceptHash?: string };
+  | { v: 1; origin: string; id: number; op: 'delete'; index: string; tenant: string; docId: string; exceptHash?: string }
+  | { v: 1; origin: string; id: number; op: 'switchAlias'; alias: string; index: string }
+  | { v: 1; origin: string; id: number; op: 'deleteAlias'; alias: string }
+  | { v: 1; origin: string; id: number; op: 'dropIndex'; index: string };
 
 export const OP_VERSION = 1;
 
@@ -121,6 +128,9 @@ export function decodeOp(data: Uint8Array): ReplicatedOp {
   switch (raw.op) {
     case 'ensureIndex':
     case 'delete':
+    case 'switchAlias':
+    case 'deleteAlias':
+    case 'dropIndex':
       return raw as unknown as ReplicatedOp;
     case 'upsert':
       try {

@@ -23,22 +23,27 @@ export interface SnapshotIndex {
 
 export interface Snapshot {
   indexes: SnapshotIndex[];
+  /** Every alias points at one of `indexes`. */
+  aliases: { alias: string; index: string }[];
 }
 
 /*
  * File layout (all integers little-endian):
  *   0  magic "RAGOPSVS"            8 bytes
- *   8  format version (u32)        = 1
+ *   8  format version (u32)        = 2 (1 is still read: it is 2 without aliases)
  *  12  reserved (u32)              = 0
  *  16  body length (u64)
  *  24  CRC-32 of bytes 0-23 and the body (u32)
- *  28  body: u32 JSON length, JSON (index names, dimensions, payloads, counts), zero padding to a multiple of 4,
+ *  28  body: u32 JSON length, JSON (index names, dimensions, payloads, counts; from version 2 also the aliases
+ *      as [alias, index] pairs), zero padding to a multiple of 4,
  *      then per index in JSON order: vectors f32[n·d], termCounts u32[n], termIds u32[t], termWeights f32[t].
  * The checksum covers every other byte, so truncation or bit rot is reported instead of loading garbage; typed
  * arrays go in raw (no base64) because they are most of the file.
  */
 const MAGIC = Buffer.from('RAGOPSVS', 'latin1');
-export const SNAPSHOT_VERSION = 1;
+export const SNAPSHOT_VERSION = 2;
+/** Versions decode() accepts: 1 (before aliases) and the current one. */
+const READABLE_VERSIONS = new Set([1, SNAPSHOT_VERSION]);
 const CRC_OFFSET = 24;
 const HEADER_BYTES = 28;
 
@@ -78,7 +83,8 @@ export function encodeSnapshot(snapshot: Snapshot): Buffer[] {
     terms: ix.termIds.length,
     documents: ix.documents.map((d) => [d.tenant, d.docId, d.hash]),
   }));
-  const json = Buffer.from(JSON.stringify({ indexes: meta }), 'utf8');
+  const aliases = snapshot.aliases.map((a) => [a.alias, a.index]);
+  const json = Buffer.from(JSON.stringify({ indexes: meta, aliases }), 'utf8');
   const jsonLength = Buffer.alloc(4);
   jsonLength.writeUInt32LE(json.length);
   const body: Buffer[] = [jsonLength, json, Buffer.alloc((4 - (json.length % 4)) % 4)];
@@ -112,12 +118,12 @@ export function decodeSnapshot(file: Buffer, where: string): Snapshot {
     throw corrupt('not a ragops vector-store snapshot (bad magic)');
   }
   const version = file.readUInt32LE(8);
-  if (version !== SNAPSHOT_VERSION) {
+  if (!READABLE_VERSIONS.has(version)) {
     throw new AppError(
       'VALIDATION_FAILED',
-      `vector-store snapshot ${where} has format version ${version}; this build reads version ${SNAPSHOT_VERSION} — ` +
+      `vector-store snapshot ${where} has format version ${version}; this build reads versions ${[...READABLE_VERSIONS].join(' and ')} — ` +
         'load it with a matching ragops version or re-ingest',
-      { path: where, version, supported: SNAPSHOT_VERSION },
+      { path: where, version, supported: [...READABLE_VERSIONS] },
     );
   }
   const length = file.readBigUInt64LE(16);
@@ -128,17 +134,17 @@ export function decodeSnapshot(file: Buffer, where: string): Snapshot {
   if (crc32(body, crc32(file.subarray(0, CRC_OFFSET))) !== file.readUInt32LE(CRC_OFFSET)) throw corrupt('checksum mismatch');
 
   try {
-    return decodeBody(body, corrupt);
+    return decodeBody(body, version, corrupt);
   } catch (e) {
     if (e instanceof AppError) throw e;
     throw corrupt(`malformed content (${e instanceof Error ? e.message : String(e)})`, e);
   }
 }
 
-function decodeBody(body: Buffer, corrupt: (why: string) => AppError): Snapshot {
+function decodeBody(body: Buffer, version: number, corrupt: (why: string) => AppError): Snapshot {
   const jsonLength = body.readUInt32LE(0);
   if (4 + jsonLength > body.length) throw corrupt('metadata runs past the end of the file');
-  const meta = JSON.parse(body.toString('utf8', 4, 4 + jsonLength)) as { indexes: MetaIndex[] };
+  const meta = JSON.parse(body.toString('utf8', 4, 4 + jsonLength)) as { indexes: MetaIndex[]; aliases?: [string, string][] };
   if (!Array.isArray(meta?.indexes)) throw corrupt('metadata has no index list');
   let offset = 4 + jsonLength;
   offset += (4 - (offset % 4)) % 4;
@@ -178,5 +184,20 @@ function decodeBody(body: Buffer, corrupt: (why: string) => AppError): Snapshot 
     return { name: m.name, dimensions: m.dimensions, chunks, vectors, termCounts, termIds, termWeights, documents };
   });
   if (offset !== body.length) throw corrupt(`${body.length - offset} unexpected bytes after the last index`);
-  return { indexes };
+  return { indexes, aliases: decodeAliases(version === 1 ? [] : meta.aliases, new Set(indexes.map((ix) => ix.name)), corrupt) };
+}
+
+function decodeAliases(raw: unknown, indexes: Set<string>, corrupt: (why: string) => AppError): Snapshot['aliases'] {
+  if (!Array.isArray(raw)) throw corrupt('metadata has no alias list');
+  const seen = new Set<string>();
+  return raw.map((pair: unknown) => {
+    if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string' || typeof pair[1] !== 'string') {
+      throw corrupt('an alias entry is not an [alias, index] pair');
+    }
+    const [alias, index] = pair as [string, string];
+    if (!indexes.has(index)) throw corrupt(`alias ${alias} points at ${index}, which the snapshot does not contain`);
+    if (indexes.has(alias) || seen.has(alias)) throw corrupt(`alias ${alias} is defined twice or is also an index`);
+    seen.add(alias);
+    return { alias, index };
+  });
 }

@@ -88,6 +88,39 @@ describe('ReplicatedVectorStore across processes', () => {
     expect(await late.search(index, q({ topK: 3 }))).toEqual(await a.search(index, q({ topK: 3 })));
   });
 
+  it('replicates alias switches and drops in log order, also to a replica opened later', async () => {
+    const clock = new ManualClock(5_000);
+    const a = await open(ncA, { clock });
+    const b = await open(ncB, { clock });
+    const [v1, v2, alias] = [indexName(), indexName(), `alias_${indexName()}`];
+    await a.ensureIndex(v1, { dimensions: 4 });
+    await a.ensureIndex(v2, { dimensions: 4 });
+    await a.upsert(v1, [chunk('old', 0, [1, 0, 0, 0])]);
+    await a.upsert(v2, [chunk('new', 0, [1, 0, 0, 0])]);
+    await a.switchAlias(alias, v1);
+    clock.advance(50);
+    expect((await b.search(alias, q())).map((h) => h.docId)).toEqual(['old']);
+
+    // B moves the alias and drops the old version; A sees both once the staleness bound has passed.
+    await b.switchAlias(alias, v2);
+    expect(await b.dropIndex(v1)).toBe(true);
+    clock.advance(50);
+    expect(await a.resolveAlias(alias)).toBe(v2);
+    expect(await a.hasIndex(v1)).toBe(false);
+    expect((await a.search(alias, q())).map((h) => h.docId)).toEqual(['new']);
+    // A write through the alias made on A lands in v2 everywhere.
+    await a.upsert(alias, [chunk('added', 0, [0, 1, 0, 0])]);
+    clock.advance(50);
+    expect(await b.stats(v2)).toEqual({ chunks: 2, documents: 2 });
+
+    const late = await open(ncB);
+    expect(await late.listIndexes()).toEqual(await a.listIndexes());
+    expect(await late.resolveAlias(alias)).toBe(v2);
+    // An op refused at apply time (the target was dropped) is refused on the writer too.
+    await expect(late.switchAlias(alias, v1)).rejects.toMatchObject({ code: 'UNKNOWN_INDEX' });
+    expect(await late.resolveAlias(alias)).toBe(v2);
+  });
+
   it('splits a large upsert into ops below max_payload, and every replica gets all of it', async () => {
     const a = await open(ncA);
     const b = await open(ncB);
