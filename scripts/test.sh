@@ -11,6 +11,7 @@ step "install"
 npm install --no-audit --no-fund --loglevel=error || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 step "services"
 bash scripts/ensure-services.sh || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+bash scripts/ensure-promtool.sh || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 
 checks_failed=0
 step "build";     node scripts/build.mjs            || checks_failed=$((checks_failed + 1))

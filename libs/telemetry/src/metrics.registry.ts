@@ -1,8 +1,16 @@
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { createAccessor, type AccessorOf } from './metric.accessors.js';
+import { METRIC_CATALOGUE, METRIC_DEFS, type Catalogue, type MetricKey } from './metric.catalogue.js';
 
 export type HttpLabel = 'method' | 'route' | 'status_code';
 
-export interface ServiceMetrics {
+/** Catalogue metrics handed out as raw prom-client histograms (the gateway's HTTP hook and stage timings). */
+type RawKey = 'httpRequestDuration' | 'stageDuration';
+
+/** One typed, cardinality-guarded accessor per catalogue metric (see metric.catalogue.ts for each one's meaning). */
+export type CatalogueAccessors = { readonly [K in Exclude<MetricKey, RawKey>]: AccessorOf<Catalogue[K]> };
+
+export interface ServiceMetrics extends CatalogueAccessors {
   /** Serve `registry.metrics()` with `registry.contentType` on GET /metrics. */
   registry: Registry;
   /**
@@ -10,37 +18,65 @@ export interface ServiceMetrics {
    * (`/v1/jobs/:id`), never the raw URL, so label cardinality stays bounded; unmatched requests share one value.
    */
   httpRequestDuration: Histogram<HttpLabel>;
-  /** `ragops_stage_duration_seconds{stage}`: one pipeline step (retrieval, generation, embed…). */
+  /** `ragops_stage_duration_seconds{stage}`: one pipeline step (see `STAGES`). */
   stageDuration: Histogram<'stage'>;
 }
 
-// The OpenTelemetry HTTP semantic conventions' advice for http.server.request.duration
-// (https://opentelemetry.io/docs/specs/semconv/http/http-metrics/), so dashboards line up with OTel-based peers.
-const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
-// Stages run from sub-millisecond (in-process search) to seconds (LLM calls).
-const STAGE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+/**
+ * prom-client gauges whose names end in `_total`, which `promtool check metrics` rejects ("non-counter metrics
+ * should not have _total suffix"). Their values are the sums of `nodejs_active_{handles,requests,resources}`.
+ */
+const NON_CONFORMING_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
 /**
  * A registry per service instance (never prom-client's global one), so tests and the all-in-one process can
- * hold several without metric-name clashes. Default process metrics (CPU, memory, event-loop lag, GC) included.
+ * hold several without metric-name clashes. Holds default process metrics (CPU, memory, event-loop lag, GC)
+ * and every metric of the catalogue. Counters and gauges with only enumerated labels that the catalogue says
+ * this service records start at 0 for every label combination; other labelled series appear once recorded.
  */
 export function createMetrics(service: string): ServiceMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });
+  for (const name of NON_CONFORMING_DEFAULTS) registry.removeSingleMetric(name);
+
+  const http = METRIC_CATALOGUE.httpRequestDuration;
   const httpRequestDuration = new Histogram<HttpLabel>({
-    name: 'http_server_request_duration_seconds',
-    help: 'Duration of HTTP server requests, from arrival to response sent.',
+    name: http.name,
+    help: http.help,
     labelNames: ['method', 'route', 'status_code'],
-    buckets: HTTP_BUCKETS,
+    buckets: [...http.buckets],
     registers: [registry],
   });
+  const stage = METRIC_CATALOGUE.stageDuration;
   const stageDuration = new Histogram<'stage'>({
-    name: 'ragops_stage_duration_seconds',
-    help: 'Duration of one RAG pipeline stage (retrieval, generation, ...).',
+    name: stage.name,
+    help: stage.help,
     labelNames: ['stage'],
-    buckets: STAGE_BUCKETS,
+    buckets: [...stage.buckets],
     registers: [registry],
   });
-  return { registry, httpRequestDuration, stageDuration };
+
+  // The guard's own counter is recorded unguarded: its label values come from the catalogue, not from requests.
+  const overflowDef = METRIC_CATALOGUE.labelOverflow;
+  const overflowCounter = new Counter({
+    name: overflowDef.name,
+    help: overflowDef.help,
+    labelNames: Object.keys(overflowDef.labels),
+    registers: [registry],
+  });
+  const overflow = (metric: string, label: string, replacement: string) =>
+    overflowCounter.inc({ metric, label, replacement });
+
+  const accessors: Record<string, unknown> = {};
+  for (const def of METRIC_DEFS) {
+    if (def.key === 'httpRequestDuration' || def.key === 'stageDuration') continue;
+    if (def.key === 'labelOverflow') {
+      accessors[def.key] = { inc: (l: Record<string, string>, v = 1) => overflowCounter.inc(l, v) };
+      continue;
+    }
+    const recordsIt = (def.emittedBy as readonly string[]).includes(service);
+    accessors[def.key] = createAccessor(def, registry, overflow, recordsIt);
+  }
+  return { ...(accessors as unknown as CatalogueAccessors), registry, httpRequestDuration, stageDuration };
 }
