@@ -194,7 +194,9 @@ describe('InvertedIndex', () => {
     const t1 = performance.now();
     for (let i = 0; i < 200; i++) index.search({ indices: docs[i].indices.slice(0, 10), values: Array(10).fill(1) }, 10);
     const queryMs = (performance.now() - t1) / 200;
-    expect(buildMs).toBeLessThan(2000);
-    expect(queryMs).toBeLessThan(10);
+    // Bounds ~1000× the quiet-machine figures: CI shares 2 cores with parallel suites, and accidental quadratic work
+    // over 180k postings would still take minutes.
+    expect(buildMs).toBeLessThan(20_000);
+    expect(queryMs).toBeLessThan(100);
   });
 });
