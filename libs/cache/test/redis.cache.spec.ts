@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AppError } from '@ragops/contracts';
+import { freePort } from '@ragops/testing';
 import { Redis } from 'ioredis';
 import { RedisCache } from '../src/redis.cache.js';
 import { describeCacheBehaviour } from './cache.behaviour.js';
@@ -101,14 +101,3 @@ describe('RedisCache', () => {
     }
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
