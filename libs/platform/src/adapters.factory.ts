@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { AppError, systemClock, type Clock } from '@ragops/contracts';
 import { MemoryCache, RedisCache } from '@ragops/cache';
 import { LlmAnswerGenerator } from '@ragops/answer';
-import { CachedEmbedder, type AnswerGenerator, type Cache, type ChatModel, type Embedder, type Reranker, type SparseEncoder, type VectorStore } from '@ragops/rag';
+import { CachedEmbedder, type AnswerGenerator, type Cache, type Embedder, type Reranker, type SparseEncoder, type VectorStore } from '@ragops/rag';
 import {
   ExtractiveGenerator,
   LocalEmbedder,
@@ -14,7 +14,6 @@ import {
   PriceTable,
 } from '@ragops/models';
 import { createBm25Encoder } from '@ragops/search';
-import { TracedChatModel, TracedEmbedder, TracedGenerator, TracedReranker, whenTracing } from '@ragops/telemetry';
 import { cl100kCounter, createAnalyzer, createChunker, type Analyzer, type Chunker } from '@ragops/text';
 import { createQdrantStore, MemoryVectorStore, ReplicatedVectorStore } from '@ragops/vector-store';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -63,8 +62,7 @@ export interface EmbedderDeps {
 
 /** The embedder itself, for the processes that run it (embedding service, all-in-one). Loads or downloads models. */
 export async function createEmbedder(config: IndexingConfig & EmbeddingProviderConfig, deps: EmbedderDeps = {}): Promise<Embedder> {
-  // Traced inside the cache, so a span means a model call was made (GenAI `embeddings`).
-  const embedder = whenTracing(await createBaseEmbedder(config, deps), (e) => new TracedEmbedder(e, embeddingProvider(config.EMBEDDINGS)));
+  const embedder = await createBaseEmbedder(config, deps);
   const identity = embedderIdentity(config);
   if (embedder.dimensions !== identity.dimensions) {
     throw new AppError(
@@ -79,11 +77,6 @@ export async function createEmbedder(config: IndexingConfig & EmbeddingProviderC
     ...(deps.onCacheLookup ? { onLookup: deps.onCacheLookup } : {}),
     ...(deps.onCacheError ? { onCacheError: deps.onCacheError } : {}),
   });
-}
-
-/** `gen_ai.provider.name` of each EMBEDDINGS choice (`openai` covers every OpenAI-compatible server). */
-function embeddingProvider(kind: IndexingConfig['EMBEDDINGS']): { provider: string; remote: boolean } {
-  return kind === 'openai' ? { provider: 'openai', remote: true } : { provider: kind === 'local' ? 'ragops.local' : 'model2vec', remote: false };
 }
 
 async function createBaseEmbedder(config: IndexingConfig & EmbeddingProviderConfig, deps: EmbedderDeps): Promise<Embedder> {
@@ -160,8 +153,7 @@ export async function createCache(config: CacheConfig, deps: { clock?: Clock; on
 
 /** The answer generator LLM_PROVIDER names: quoting retrieved sentences, or a chat model behind the versioned prompt. */
 export function createAnswerGenerator(config: LlmConfig, deps: { clock?: Clock } = {}): AnswerGenerator {
-  // The generation stage span; an LLM call inside it is its own GenAI `chat` span.
-  return whenTracing(createBaseAnswerGenerator(config, deps), (g) => new TracedGenerator(g));
+  return createBaseAnswerGenerator(config, deps);
 }
 
 function createBaseAnswerGenerator(config: LlmConfig, deps: { clock?: Clock }): AnswerGenerator {
@@ -180,7 +172,7 @@ function createBaseAnswerGenerator(config: LlmConfig, deps: { clock?: Clock }): 
         clock,
       });
       return new LlmAnswerGenerator({
-        chat: whenTracing<ChatModel>(chat, (c) => new TracedChatModel(c, 'openai')),
+        chat,
         counter: cl100kCounter(),
         maxAnswerTokens: config.LLM_MAX_TOKENS,
         maxContextTokens: config.LLM_CONTEXT_TOKENS,
@@ -212,7 +204,7 @@ export function createReranker(config: RerankConfig, deps: { clock?: Clock } = {
         ...(config.RERANK_API_KEY ? { apiKey: config.RERANK_API_KEY } : {}),
         clock: deps.clock ?? systemClock,
       });
-      return whenTracing<Reranker>(reranker, (r) => new TracedReranker(r, config.RERANK_FLAVOR));
+      return reranker;
     }
   }
 }
