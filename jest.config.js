@@ -23,6 +23,8 @@ const common = {
   transformIgnorePatterns: ['/node_modules/(?!cookie/)'],
   moduleNameMapper: {
     '^@ragops/(gateway|ingest|embedding|retrieval|generation)$': '<rootDir>/services/$1/src/index.ts',
+    // The evaluation service's package name differs from its folder: @ragops/evaluation is the metrics lib.
+    '^@ragops/evaluation-service$': '<rootDir>/services/evaluation/src/index.ts',
     '^@ragops/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
     // Subpath entry points (e.g. @ragops/testing/doubles): libs/<lib>/src/<name>.ts.
     '^@ragops/([a-z-]+)/([a-z-]+)$': '<rootDir>/libs/$1/src/$2.ts',

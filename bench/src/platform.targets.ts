@@ -23,6 +23,8 @@ export interface TargetOptions {
   nodeFlags?: string[];
   /** Extra environment for every service process (e.g. RETRIEVAL_MODE, CHUNK_MAX_TOKENS); each reads its own keys. */
   env?: Record<string, string>;
+  /** Extra environment for one service process (distributed mode), after `env`: e.g. its own METRICS_PORT. */
+  serviceEnv?: Partial<Record<'gateway' | 'embedding' | 'retrieval' | 'generation' | 'ingest', Record<string, string>>>;
   log?: (line: string) => void;
 }
 
@@ -60,12 +62,13 @@ export async function startAllInOneProcess(options: TargetOptions = {}): Promise
 export async function startDistributed(options: TargetOptions = {}): Promise<Target> {
   const nats = await startPrivateNats();
   const port = await freePort();
-  const base = { ...options.env, NATS_URL: nats.url, LOG_LEVEL: 'warn' };
+  // Every service but the gateway serves /metrics on METRICS_PORT (default 9464): on one machine each needs its own.
+  const base = { METRICS_PORT: '0', METRICS_HOST: '127.0.0.1', ...options.env, NATS_URL: nats.url, LOG_LEVEL: 'warn' };
   const flags = options.nodeFlags ?? [];
-  const services = ['embedding', 'retrieval', 'generation', 'ingest'].map((name) =>
-    spawnChild(name, process.execPath, [...flags, join(root, 'services', name, 'dist/main.js')], cleanEnv(base), root),
+  const services = (['embedding', 'retrieval', 'generation', 'ingest'] as const).map((name) =>
+    spawnChild(name, process.execPath, [...flags, join(root, 'services', name, 'dist/main.js')], cleanEnv({ ...base, ...options.serviceEnv?.[name] }), root),
   );
-  const gatewayEnv = cleanEnv({ ...base, PORT: String(port), HOST: '127.0.0.1' });
+  const gatewayEnv = cleanEnv({ ...base, ...options.serviceEnv?.gateway, PORT: String(port), HOST: '127.0.0.1' });
   const gateway = spawnChild('gateway', process.execPath, [...flags, join(root, 'services/gateway/dist/main.js')], gatewayEnv, root);
   const processes = [gateway, ...services];
   const url = `http://127.0.0.1:${port}`;

@@ -4,6 +4,7 @@ import { AppError } from '@ragops/contracts';
 import { ingestPath, printAnswer, printHits } from './cli.commands.js';
 import { registerEvalCommands } from './eval/eval.commands.js';
 import { GatewayClient } from './gateway.client.js';
+import { registerInteractionsCommands } from './interactions.commands.js';
 import { startAllInOne } from './platform/all-in-one.platform.js';
 
 const program = new Command('ragops').description('RAG platform: all-in-one server and client commands').showHelpAfterError();
@@ -22,12 +23,14 @@ program
   .option('--host <host>', 'address to listen on', process.env.HOST ?? '127.0.0.1')
   .option('--data-dir <dir>', 'where the index snapshot is kept (RAGOPS_DATA_DIR)')
   .option('--no-sample', 'do not ingest the bundled sample corpus on first start')
-  .action(async (opts: { port: number; host: string; dataDir?: string; sample: boolean }) => {
+  .option('--eval-port <port>', 'port of the online evaluation /metrics listener (0: any free port)', int('eval-port', 0, 65535), Number(process.env.METRICS_PORT ?? 9464))
+  .action(async (opts: { port: number; host: string; dataDir?: string; sample: boolean; evalPort: number }) => {
     const env = { ...process.env };
     if (opts.dataDir) env.RAGOPS_DATA_DIR = opts.dataDir;
     if (!opts.sample) env.RAGOPS_SAMPLE_CORPUS = 'none';
-    const platform = await startAllInOne({ env, port: opts.port, host: opts.host });
+    const platform = await startAllInOne({ env, port: opts.port, host: opts.host, evaluationPort: opts.evalPort });
     console.log(`ragops all-in-one listening on ${platform.url}`);
+    if (platform.interactions) console.log(`online evaluation metrics on ${platform.interactions.evaluationUrl}/metrics; follow records with: ragops interactions tail`);
     const stop = async () => {
       await platform.close();
       process.exit(0);
@@ -75,6 +78,7 @@ program
   });
 
 registerEvalCommands(program);
+registerInteractionsCommands(program, DEFAULT_URL);
 
 try {
   await program.parseAsync(process.argv);

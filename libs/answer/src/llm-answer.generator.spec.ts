@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { AppError, GenerateReply, ManualClock, parseOrThrow, type ChunkHit, type RequestContext } from '@ragops/contracts';
@@ -5,7 +6,7 @@ import type { ChatCompletion, ChatModel, ChatRequest } from '@ragops/rag';
 import { testContext } from '@ragops/testing';
 import { cl100kCounter } from '@ragops/text';
 import { NO_ANSWER_TEXT } from './extractive.generator.js';
-import { LlmAnswerGenerator, parseCitations, type LlmAnswerGeneratorOptions } from './llm-answer.generator.js';
+import { LlmAnswerGenerator, parseCitations, promptHash, type LlmAnswerGeneratorOptions } from './llm-answer.generator.js';
 import { getPrompt } from './prompt.registry.js';
 import { countMessageTokens, formatContextEntry } from './prompt.renderer.js';
 
@@ -77,6 +78,7 @@ describe('LlmAnswerGenerator', () => {
       finishReason: 'stop',
       droppedChunks: 0,
       costUsd: 0.00042,
+      promptHash: promptHash(chat.requests[0]!.messages),
     });
 
     expect(chat.requests).toHaveLength(1);
@@ -88,6 +90,24 @@ describe('LlmAnswerGenerator', () => {
     expect(request.messages[1]!.role).toBe('user');
     for (const [i, chunk] of chunks.entries()) expect(request.messages[1]!.content).toContain(formatContextEntry(i + 1, chunk));
     expect(request.messages[1]!.content).toContain(`Question: ${query}`);
+  });
+
+  it('returns the final prompt only when asked, and hashes it either way (sha256 of role and content, in order)', async () => {
+    const chat = new ScriptedChat(() => ({ choices: ['Readiness gates traffic [1].'] }));
+    const plain = await generator(chat).generate({ query, chunks }, ctx());
+    const withPrompt = await generator(chat).generate({ query, chunks, includePrompt: true }, ctx());
+    expect(plain.prompt).toBeUndefined();
+    expect(withPrompt.prompt).toEqual(chat.requests[1]!.messages);
+    expect(withPrompt.promptHash).toBe(plain.promptHash);
+    expect(plain.promptHash).toBe(`sha256:${createHash('sha256').update(JSON.stringify(chat.requests[0]!.messages.map((m) => [m.role, m.content]))).digest('hex')}`);
+    const other = await generator(chat).generate({ query: 'What does a liveness probe do?', chunks }, ctx());
+    expect(other.promptHash).not.toBe(plain.promptHash);
+    expect(parseOrThrow(GenerateReply, withPrompt, 'reply')).toEqual(withPrompt);
+  });
+
+  it('hashes message boundaries, not just the concatenated text', () => {
+    expect(promptHash([{ role: 'user', content: 'ab' }])).not.toBe(promptHash([{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }]));
+    expect(promptHash([{ role: 'system', content: 'x' }])).not.toBe(promptHash([{ role: 'user', content: 'x' }]));
   });
 
   it('answers no_context without calling the model when nothing was retrieved', async () => {

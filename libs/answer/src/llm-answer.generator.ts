@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { AppError, systemClock, type ChunkHit, type Citation, type Clock, type GenerateReply, type RequestContext } from '@ragops/contracts';
 import type { AnswerGenerator, ChatModel, GenerateInput } from '@ragops/rag';
 import type { TokenCounter } from '@ragops/text';
@@ -103,6 +104,8 @@ export class LlmAnswerGenerator implements AnswerGenerator {
       finishReason: completion.finishReason === 'length' ? 'length' : 'stop',
       droppedChunks: rendered.dropped,
       ...(completion.costUsd !== undefined ? { costUsd: completion.costUsd } : {}),
+      promptHash: promptHash(rendered.messages),
+      ...(input.includePrompt ? { prompt: rendered.messages.map((m) => ({ role: m.role, content: m.content })) } : {}),
     };
   }
 
@@ -117,6 +120,15 @@ export class LlmAnswerGenerator implements AnswerGenerator {
       costUsd: 0,
     };
   }
+}
+
+/**
+ * `sha256:<hex>` of prompt messages: role and content of each, in order, framed so that no two different message
+ * lists hash alike (JSON of [role, content] pairs). What an interaction record keeps instead of the prompt itself.
+ */
+export function promptHash(messages: readonly { role: string; content: string }[]): string {
+  const canonical = JSON.stringify(messages.map((m) => [m.role, m.content]));
+  return `sha256:${createHash('sha256').update(canonical, 'utf8').digest('hex')}`;
 }
 
 /** Citations for the `[n]` markers in `answer` that name one of `included` (1-based), in order of first appearance. */

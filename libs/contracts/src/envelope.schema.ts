@@ -1,20 +1,16 @@
 import { z } from 'zod';
 import { Variant } from './variant.schema.js';
 
-/** W3C trace context carried across NATS hops (filled by libs/telemetry). */
-export const TraceContext = z.strictObject({
-  traceparent: z.string().max(128),
-  tracestate: z.string().max(512).optional(),
-});
-export type TraceContext = z.infer<typeof TraceContext>;
-
-/** Who asks, until when, and which release answers: travels with every request across every hop. */
+/**
+ * Who asks, until when, and which release answers: travels with every request across every hop. The W3C trace
+ * context is not part of it: it travels out of band, in NATS message headers (the in-process bus' metadata in
+ * all-in-one mode), where tracing tools and the server-side interceptor read it (libs/telemetry, libs/messaging).
+ */
 export const RequestContext = z.strictObject({
   requestId: z.string().min(1).max(128),
   tenant: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/),
   /** Absolute deadline, epoch ms. Every outbound call takes its timeout from `deadline - now`. */
   deadline: z.number().int().positive(),
-  trace: TraceContext.optional(),
   variant: Variant,
 });
 export type RequestContext = z.infer<typeof RequestContext>;

@@ -10,3 +10,4 @@ export * from './messages.schema.js';
 export * from './validate.js';
 export * from './vectors.js';
 export * from './config.loader.js';
+export * from './interaction.schema.js';

@@ -58,6 +58,8 @@ export type Citation = z.infer<typeof Citation>;
 export const GenerateRequest = z.strictObject({
   query: z.string().min(1).max(Limits.maxQueryChars),
   chunks: z.array(ChunkHit).max(Limits.maxTopK),
+  /** Return the final prompt in the reply (interaction records with INTERACTION_CONTENT=full); off by default. */
+  includePrompt: z.boolean().optional(),
 });
 export type GenerateRequest = z.infer<typeof GenerateRequest>;
 export const TokenUsage = z.strictObject({
@@ -76,6 +78,13 @@ export const GenerateReply = z.strictObject({
   droppedChunks: z.number().int().nonnegative(),
   /** What the model call cost in USD, from the configured price table; absent when the model has no price. */
   costUsd: z.number().nonnegative().optional(),
+  /**
+   * `sha256:<hex>` of the final prompt: the rendered chat messages (LLM generator) or, for the extractive generator,
+   * which has none, the query and passages it quoted from. Equal hashes mean the model saw the same input.
+   */
+  promptHash: z.string().regex(/^sha256:[0-9a-f]{64}$/).optional(),
+  /** The final prompt messages, only when the request set `includePrompt` and the generator renders a prompt. */
+  prompt: z.array(z.strictObject({ role: z.enum(['system', 'user', 'assistant']), content: z.string() })).optional(),
 });
 export type GenerateReply = z.infer<typeof GenerateReply>;
 
@@ -88,8 +97,7 @@ export const IngestBatch = z.strictObject({
   tenant: z.string(),
   index: z.string(),
   documents: z.array(SourceDocument).min(1).max(Limits.ingestBatchSize),
-  /** Trace context of the request that enqueued the job, so ingest work links back to it. */
-  trace: z.strictObject({ traceparent: z.string(), tracestate: z.string().optional() }).optional(),
+  // The enqueuing request's trace context travels in the message headers, not here (see libs/messaging's queues).
 });
 export type IngestBatch = z.infer<typeof IngestBatch>;
 

@@ -10,9 +10,16 @@ export const Subjects = {
   ingestBatch: 'ragops.v1.ingest.batch',
   /** Request/reply health probe per service: `ragops.v1.<service>.health`. */
   health: (service: ServiceName) => `ragops.v1.${service}.health`,
+  /** JetStream subject of one tenant's interaction records (stream {@link Streams.interactions}). */
+  interactions: (tenant: string) => `ragops.v1.interactions.${tenant}`,
+  /** Every tenant's interaction records: the stream's subject filter. */
+  interactionsAll: 'ragops.v1.interactions.>',
+  /** JetStream subject of one tenant's answer feedback (stream {@link Streams.feedback}). */
+  feedback: (tenant: string) => `ragops.v1.feedback.${tenant}`,
+  feedbackAll: 'ragops.v1.feedback.>',
 } as const;
 
-export type ServiceName = 'gateway' | 'ingest' | 'embedding' | 'retrieval' | 'generation';
+export type ServiceName = 'gateway' | 'ingest' | 'embedding' | 'retrieval' | 'generation' | 'evaluation';
 
 /** Queue groups: replicas of one service share a group so NATS delivers each request to one of them. */
 export const QueueGroups: Record<ServiceName, string> = {
@@ -21,10 +28,17 @@ export const QueueGroups: Record<ServiceName, string> = {
   embedding: 'ragops-embedding',
   retrieval: 'ragops-retrieval',
   generation: 'ragops-generation',
+  evaluation: 'ragops-evaluation',
 };
 
 export const Streams = {
   ingest: 'RAGOPS_INGEST',
   ingestConsumer: 'ragops-ingest',
   jobsBucket: 'ragops-jobs',
+  /** One record per query (limits-based: size and age caps, oldest discarded). */
+  interactions: 'RAGOPS_INTERACTIONS',
+  /** Answer feedback (limits-based, like interactions). */
+  feedback: 'RAGOPS_FEEDBACK',
+  /** Durable consumer of the evaluation service on both streams (replicas share it). */
+  evaluationConsumer: 'ragops-evaluation',
 } as const;

@@ -11,3 +11,4 @@ export * from './answer/judge.prompts.js';
 export * from './answer/judge.metrics.js';
 export * from './answer/answer-metrics.aggregate.js';
 export * from './run/index.js';
+export * from './online/index.js';

@@ -14,6 +14,7 @@ export class RemoteGenerator implements AnswerGenerator {
   }
 
   generate(input: GenerateInput, ctx: RequestContext): Promise<GenerateReply> {
-    return this.rpc.request(this.subject, { ctx, data: { query: input.query, chunks: input.chunks } }, GenerateReply);
+    const data = { query: input.query, chunks: input.chunks, ...(input.includePrompt ? { includePrompt: true } : {}) };
+    return this.rpc.request(this.subject, { ctx, data }, GenerateReply);
   }
 }

@@ -70,7 +70,7 @@ export class InProcessBus {
     const handler = entry.handlers[entry.next % entry.handlers.length]!;
     entry.next = (entry.next + 1) % entry.handlers.length;
 
-    const work = this.invoke(handler, cloneOrThrow(data, pattern, 'request'), { pattern, metadata }).catch((err: unknown) => {
+    const work = this.invoke(handler, cloneOrThrow(data, pattern, 'request'), { pattern, metadata: copyOf(metadata) }).catch((err: unknown) => {
       throw this.toWire(err, pattern);
     });
     const result = Number.isFinite(timeoutMs) ? await withTimeout(work, timeoutMs, pattern) : await work;
@@ -82,7 +82,7 @@ export class InProcessBus {
     const handlers = this.eventHandlers.get(pattern) ?? [];
     await Promise.all(
       handlers.map((h) =>
-        this.invoke(h, cloneOrThrow(data, pattern, 'event'), { pattern, metadata }).catch((err: unknown) => {
+        this.invoke(h, cloneOrThrow(data, pattern, 'event'), { pattern, metadata: copyOf(metadata) }).catch((err: unknown) => {
           this.logger.error(`event handler for ${pattern} failed`, err);
         }),
       ),
@@ -103,6 +103,11 @@ export class InProcessBus {
     }
     return wire;
   }
+}
+
+/** Metadata (trace context headers) arrives as its own copy, as headers off the wire would. */
+function copyOf(metadata: PacketMetadata | undefined): PacketMetadata | undefined {
+  return metadata ? { ...metadata } : undefined;
 }
 
 function cloneOrThrow(value: unknown, pattern: string, what: string): unknown {

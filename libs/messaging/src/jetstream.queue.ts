@@ -14,10 +14,11 @@ import {
   RetentionPolicy,
   StorageType,
 } from '@nats-io/jetstream';
-import { nanos, type NatsConnection } from '@nats-io/transport-node';
+import { headers as natsHeaders, type MsgHdrs, nanos, type NatsConnection } from '@nats-io/transport-node';
 import { AppError, IngestBatch, parseOrThrow } from '@ragops/contracts';
 import type { ConsumerHandle, DeliveryOutcome, JobQueue } from '@ragops/rag';
 import { assertJobId } from './job-id.js';
+import { tracedConsume, tracedPublish } from './messaging.tracing.js';
 import { messageId, retryDelay } from './queue.policy.js';
 
 export interface JetStreamJobQueueOptions {
@@ -58,8 +59,8 @@ interface PullState {
 }
 
 const encoder = new TextEncoder();
-/** Room for the Nats-Msg-Id header and protocol framing next to the payload. */
-const HEADER_ALLOWANCE_BYTES = 512;
+/** Room for the headers (Nats-Msg-Id, traceparent, a tracestate of up to 512 bytes) and framing next to the payload. */
+const HEADER_ALLOWANCE_BYTES = 1024;
 
 /**
  * The ingest JobQueue on JetStream: a file-storage work-queue stream and one durable pull consumer with
@@ -120,16 +121,18 @@ export class JetStreamJobQueue implements JobQueue {
           { jobId: batch.jobId, batch: batch.batch, bytes: data.length, maxPayload },
         );
       }
-      return { id: messageId(batch), data };
+      return { id: messageId(batch), data, batch };
     });
     await Promise.all(
-      payloads.map(async ({ id, data }) => {
-        try {
-          await this.js.publish(this.o.subject, data, { msgID: id });
-        } catch (err) {
-          throw asAppError(`cannot store ingest batch ${id} in stream ${this.o.stream}`, err);
-        }
-      }),
+      payloads.map(({ id, data, batch }) =>
+        tracedPublish({ system: 'nats', subject: this.o.subject, messageId: id, batch }, async (trace) => {
+          try {
+            await this.js.publish(this.o.subject, data, { msgID: id, ...(trace ? { headers: toNatsHeaders(trace) } : {}) });
+          } catch (err) {
+            throw asAppError(`cannot store ingest batch ${id} in stream ${this.o.stream}`, err);
+          }
+        }),
+      ),
     );
   }
 
@@ -162,6 +165,21 @@ export class JetStreamJobQueue implements JobQueue {
       return info.num_pending + info.num_ack_pending;
     } catch (err) {
       throw asAppError(`cannot read consumer ${this.o.durable} of stream ${this.o.stream}`, err);
+    }
+  }
+
+  /**
+   * Queue depth and the publish time of the oldest unacknowledged batch (for consumer lag). A work-queue stream deletes
+   * a message once it is acked (or terminated), so the stream's first message is the oldest one still owed.
+   */
+  async backlog(): Promise<{ depth: number; oldestPublishedAt?: number }> {
+    try {
+      const [consumer, stream] = await Promise.all([this.jsm.consumers.info(this.o.stream, this.o.durable), this.jsm.streams.info(this.o.stream)]);
+      const depth = consumer.num_pending + consumer.num_ack_pending;
+      const first = stream.state.messages > 0 ? Date.parse(stream.state.first_ts) : Number.NaN;
+      return Number.isFinite(first) ? { depth, oldestPublishedAt: first } : { depth };
+    } catch (err) {
+      throw asAppError(`cannot read the backlog of ${this.o.stream}/${this.o.durable}`, err);
     }
   }
 
@@ -220,6 +238,12 @@ export class JetStreamJobQueue implements JobQueue {
       return;
     }
     const id = messageId(batch);
+    const info = { system: 'nats', subject: this.o.subject, messageId: id, batch, consumerGroup: this.o.durable, attempt };
+    // The headers carry the trace context of the request that enqueued the batch (tracedPublish).
+    await tracedConsume(info, m.headers, () => this.handleDelivery(m, batch, id, attempt, handler));
+  }
+
+  private async handleDelivery(m: JsMsg, batch: IngestBatch, id: string, attempt: number, handler: Handler): Promise<void> {
     const heartbeat = setInterval(() => {
       try {
         m.working();
@@ -252,6 +276,12 @@ export class JetStreamJobQueue implements JobQueue {
       this.logger.error(`could not settle ${id} (${outcome}); the server will redeliver it after ack_wait`, err);
     }
   }
+}
+
+function toNatsHeaders(values: Record<string, string>): MsgHdrs {
+  const h = natsHeaders();
+  for (const [key, value] of Object.entries(values)) h.set(key, value);
+  return h;
 }
 
 async function ensureStream(jsm: JetStreamManager, o: JetStreamJobQueueOptions): Promise<void> {

@@ -1,7 +1,8 @@
 import { Logger, type LoggerService } from '@nestjs/common';
-import { type Clock, type IngestBatch, systemClock } from '@ragops/contracts';
+import { type Clock, type IngestBatch, Subjects, systemClock } from '@ragops/contracts';
 import type { ConsumerHandle, DeliveryOutcome, JobQueue } from '@ragops/rag';
 import { assertJobId } from './job-id.js';
+import { IN_PROCESS_MESSAGING_SYSTEM, tracedConsume, tracedPublish } from './messaging.tracing.js';
 import { messageId, retryDelay } from './queue.policy.js';
 
 export interface MemoryJobQueueOptions {
@@ -15,6 +16,8 @@ export interface MemoryJobQueueOptions {
   duplicateWindowMs?: number;
   clock?: Clock;
   logger?: Pick<LoggerService, 'error' | 'warn'>;
+  /** Names the queue in traces (messaging.destination.name); default Subjects.ingestBatch, as on JetStream. */
+  subject?: string;
 }
 
 interface Message {
@@ -22,6 +25,8 @@ interface Message {
   /** JSON, as on the wire: each delivery decodes a fresh copy, so a handler's mutations never leak into a retry. */
   body: string;
   deliveries: number;
+  /** The enqueuing request's trace context, as JetStream carries it in message headers. */
+  headers?: Record<string, string>;
 }
 
 type Handler = (batch: IngestBatch, attempt: number) => Promise<DeliveryOutcome>;
@@ -49,6 +54,7 @@ export class MemoryJobQueue implements JobQueue {
   private readonly duplicateWindowMs: number;
   private readonly clock: Clock;
   private readonly logger: Pick<LoggerService, 'error' | 'warn'>;
+  private readonly subject: string;
 
   constructor(options: MemoryJobQueueOptions = {}) {
     this.concurrency = Math.max(1, options.concurrency ?? 4);
@@ -57,18 +63,27 @@ export class MemoryJobQueue implements JobQueue {
     this.duplicateWindowMs = options.duplicateWindowMs ?? 120_000;
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? new Logger(MemoryJobQueue.name);
+    this.subject = options.subject ?? Subjects.ingestBatch;
   }
 
   async enqueue(batches: IngestBatch[]): Promise<void> {
     for (const batch of batches) assertJobId(batch.jobId);
     const now = this.clock.now();
     for (const [id, until] of this.seen) if (until <= now) this.seen.delete(id);
+    const published: Promise<void>[] = [];
     for (const batch of batches) {
       const id = messageId(batch);
       if (this.seen.has(id)) continue;
       this.seen.set(id, now + this.duplicateWindowMs);
-      this.ready.push({ id, body: JSON.stringify(batch), deliveries: 0 });
+      const info = { system: IN_PROCESS_MESSAGING_SYSTEM, subject: this.subject, messageId: id, batch };
+      // The callback runs synchronously, so messages keep their order.
+      published.push(
+        tracedPublish(info, async (headers) => {
+          this.ready.push({ id, body: JSON.stringify(batch), deliveries: 0, ...(headers ? { headers } : {}) });
+        }),
+      );
     }
+    await Promise.all(published);
     this.dispatchAll();
   }
 
@@ -115,7 +130,9 @@ export class MemoryJobQueue implements JobQueue {
     message.deliveries++;
     let outcome: DeliveryOutcome;
     try {
-      outcome = await consumer.handler(JSON.parse(message.body) as IngestBatch, message.deliveries);
+      const batch = JSON.parse(message.body) as IngestBatch;
+      const info = { system: IN_PROCESS_MESSAGING_SYSTEM, subject: this.subject, messageId: message.id, batch, consumerGroup: 'in-process', attempt: message.deliveries };
+      outcome = await tracedConsume(info, message.headers, () => consumer.handler(batch, message.deliveries));
     } catch (err) {
       this.logger.error(`ingest handler failed on ${message.id} (attempt ${message.deliveries}); will retry`, err instanceof Error ? err.stack : err);
       outcome = 'retry';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { ClientNats, ClientProxyFactory, Transport } from '@nestjs/microservices';
 import { QueueGroups } from '@ragops/contracts';
+import { NatsMetadataSerializer } from './nats-metadata.serializer.js';
 import { natsClientOptions, natsServerOptions } from './nats.options.js';
 
 describe('NATS options', () => {
@@ -25,9 +26,15 @@ describe('NATS options', () => {
     expect(options.gracePeriod).toBe(100);
   });
 
-  it('builds client options ClientProxyFactory turns into a ClientNats, credentials only when given', () => {
+  it('builds client options ClientProxyFactory turns into a ClientNats, credentials only when given, metadata as headers', () => {
     const opts = natsClientOptions({ servers: ['a:4222', 'b:4222'], name: 'gateway-0', token: 's3cret' });
-    expect(opts.options).toEqual({ servers: ['a:4222', 'b:4222'], name: 'gateway-0', token: 's3cret', maxReconnectAttempts: -1 });
+    expect(opts.options).toEqual({
+      servers: ['a:4222', 'b:4222'],
+      name: 'gateway-0',
+      token: 's3cret',
+      maxReconnectAttempts: -1,
+      serializer: expect.any(NatsMetadataSerializer),
+    });
     expect(ClientProxyFactory.create(opts)).toBeInstanceOf(ClientNats);
   });
 });

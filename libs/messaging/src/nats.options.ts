@@ -1,4 +1,5 @@
 import { type NatsOptions, Transport } from '@nestjs/microservices';
+import { NatsMetadataSerializer } from './nats-metadata.serializer.js';
 
 /** Where and as whom a process connects to NATS. */
 export interface NatsConnectionSettings {
@@ -40,9 +41,12 @@ export function natsServerOptions(settings: NatsServerSettings): NatsTransportOp
   };
 }
 
-/** Options for `ClientProxyFactory.create(...)` / `ClientsModule.register(...)`: a ClientNats for RpcClient. */
+/**
+ * Options for `ClientProxyFactory.create(...)` / `ClientsModule.register(...)`: a ClientNats for RpcClient, whose
+ * packet metadata (trace context) travels as NATS headers.
+ */
 export function natsClientOptions(settings: NatsConnectionSettings): NatsTransportOptions {
-  return { transport: Transport.NATS, options: connection(settings) };
+  return { transport: Transport.NATS, options: { ...connection(settings), serializer: new NatsMetadataSerializer() } };
 }
 
 function connection(s: NatsConnectionSettings): NatsTransportOptions['options'] {

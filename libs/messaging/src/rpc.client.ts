@@ -1,10 +1,23 @@
-import type { ClientProxy } from '@nestjs/microservices';
+import { context, SpanKind, trace } from '@opentelemetry/api';
+import type { ClientProxy, ReadPacket } from '@nestjs/microservices';
 import { NO_MESSAGE_HANDLER } from '@nestjs/microservices/constants.js';
 import { EmptyResponseException } from '@nestjs/microservices/errors/empty-response.exception.js';
 import { ClosedConnectionError, ConnectionError, DrainingConnectionError, NoRespondersError } from '@nats-io/transport-node';
 import { AppError, type Clock, describeIssues, type Envelope, remainingMs, systemClock } from '@ragops/contracts';
+import {
+  ATTR_MESSAGING_DESTINATION_NAME,
+  ATTR_MESSAGING_OPERATION_NAME,
+  ATTR_MESSAGING_OPERATION_TYPE,
+  ATTR_MESSAGING_SYSTEM,
+  getTracer,
+  markSpanFailed,
+  traceHeaders,
+  tracingActive,
+} from '@ragops/telemetry';
 import { lastValueFrom, timeout, TimeoutError } from 'rxjs';
 import type { ZodType } from 'zod';
+import { InProcessClient } from './in-process.client.js';
+import { IN_PROCESS_MESSAGING_SYSTEM, isProbeSubject } from './messaging.tracing.js';
 
 /**
  * Request/reply over a Nest ClientProxy (ClientNats, or InProcessClient in all-in-one mode), bounded by the
@@ -14,18 +27,48 @@ import type { ZodType } from 'zod';
  * - nobody subscribed (NATS "no responders", which Nest reports as EmptyResponseException) → UNAVAILABLE;
  * - an error reply `{ code, message }` → that AppError; anything else a peer sends as error → INTERNAL;
  * - a reply the schema rejects → UPSTREAM_FAILED naming the bad fields.
+ *
+ * With tracing on, each call is a CLIENT span `send <subject>`, and its W3C trace context leaves as packet metadata
+ * (the proxy's dispatch hook): NATS headers over ClientNats (NatsMetadataSerializer), the bus' metadata in process.
  */
 export class RpcClient {
+  private readonly system: string;
+
   constructor(
     private readonly proxy: ClientProxy,
     private readonly clock: Clock = systemClock,
-  ) {}
+  ) {
+    this.system = proxy instanceof InProcessClient ? IN_PROCESS_MESSAGING_SYSTEM : 'nats';
+    if (typeof proxy.setOnDispatchHook === 'function') proxy.setOnDispatchHook(attachTraceContext);
+  }
 
   async request<T>(subject: string, envelope: Envelope<unknown>, reply: ZodType<T>): Promise<T> {
     const budget = remainingMs(envelope.ctx, this.clock.now());
     if (budget <= 0) {
       throw new AppError('DEADLINE_EXCEEDED', `the request's deadline passed before ${subject} could be called`);
     }
+    if (!tracingActive() || isProbeSubject(subject)) return this.call(subject, envelope, reply, budget);
+    const span = getTracer().startSpan(`send ${subject}`, {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        [ATTR_MESSAGING_SYSTEM]: this.system,
+        [ATTR_MESSAGING_DESTINATION_NAME]: subject,
+        [ATTR_MESSAGING_OPERATION_TYPE]: 'send',
+        [ATTR_MESSAGING_OPERATION_NAME]: 'send',
+        // Request id, tenant and variant are on the server span the call produces; not repeated here.
+      },
+    });
+    try {
+      return await context.with(trace.setSpan(context.active(), span), () => this.call(subject, envelope, reply, budget));
+    } catch (err) {
+      markSpanFailed(span, err);
+      throw err;
+    } finally {
+      span.end();
+    }
+  }
+
+  private async call<T>(subject: string, envelope: Envelope<unknown>, reply: ZodType<T>, budget: number): Promise<T> {
     let raw: unknown;
     try {
       raw = await lastValueFrom(this.proxy.send(subject, envelope).pipe(timeout(budget)), { defaultValue: undefined });
@@ -38,6 +81,16 @@ export class RpcClient {
     const summary = issues.slice(0, 5).map((i) => `${i.path}: ${i.message}`).join('; ');
     throw new AppError('UPSTREAM_FAILED', `${subject} replied with an invalid message: ${summary}`, { issues });
   }
+}
+
+/**
+ * The proxy's dispatch hook: runs synchronously inside `send`, in the caller's async context, so the active span is
+ * the CLIENT span above. Nothing is attached with tracing off.
+ */
+function attachTraceContext(packet: ReadPacket): void {
+  if (!tracingActive()) return;
+  const headers = traceHeaders();
+  if (headers) packet.metadata = { ...packet.metadata, ...headers };
 }
 
 /** Maps what a ClientProxy call can fail with to the AppError a caller acts on. */

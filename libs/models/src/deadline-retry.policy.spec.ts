@@ -51,6 +51,24 @@ describe('withDeadlineRetry', () => {
     }
   });
 
+  it('tells onRetry about each retry it makes, with its cause, and not about the failure it gives up on', async () => {
+    const clock = new ManualClock(0);
+    const failures = [500, 502, 503, 504].map((status) => new AppError('UPSTREAM_FAILED', `status ${status}`, { status }));
+    const told: AppError[] = [];
+    const { attempt, times } = script(clock, [...failures]);
+    await expect(withDeadlineRetry(attempt, 10_000, options(clock, { onRetry: (e) => told.push(e) }))).rejects.toBe(failures[3]);
+    expect(times).toHaveLength(4);
+    expect(told).toEqual(failures.slice(0, 3));
+    const once: AppError[] = [];
+    const { attempt: recovering } = script(clock, [failures[0]!]);
+    await expect(withDeadlineRetry(recovering, 10_000, options(clock, { onRetry: (e) => once.push(e) }))).resolves.toBe('ok');
+    expect(once).toEqual([failures[0]]);
+    const never: AppError[] = [];
+    const { attempt: invalid } = script(clock, [new AppError('VALIDATION_FAILED', 'bad', { status: 400 })]);
+    await expect(withDeadlineRetry(invalid, 10_000, options(clock, { onRetry: (e) => never.push(e) }))).rejects.toThrow('bad');
+    expect(never).toEqual([]);
+  });
+
   it('retries errors an adapter marked transient, and never ones marked final', async () => {
     const clock = new ManualClock(0);
     const broken = markTransient(new AppError('UPSTREAM_FAILED', 'stream broke'));

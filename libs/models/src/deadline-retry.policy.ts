@@ -15,6 +15,8 @@ export interface DeadlineRetryOptions {
   clock: Clock;
   /** Uniform [0, 1), for jitter. */
   random: () => number;
+  /** Told about each retry about to be made, with the error that caused it (the ragops_retries_total metric). */
+  onRetry?: (error: AppError) => void;
 }
 
 export const DEFAULT_RETRY: Omit<DeadlineRetryOptions, 'clock' | 'random'> = {
@@ -83,6 +85,9 @@ export async function withDeadlineRetry<T>(
     }),
     { maxAttempts: options.maxRetries, backoff: new DelegateBackoff(() => nextWait) },
   );
+  // Not in handleWhen: that also runs on the last failure, which is not retried once the attempts are used up.
+  const { onRetry } = options;
+  if (onRetry) policy.onRetry((reason) => 'error' in reason && reason.error instanceof AppError && onRetry(reason.error));
   return policy.execute(() => attempt(attempts++));
 }
 

@@ -32,6 +32,18 @@ describe('ExtractiveGenerator', () => {
     expect(reply.finishReason).toBe('stop');
   });
 
+  it('hashes what it answered from (query and passages in rank order) as its prompt hash; it has no prompt to return', async () => {
+    const generator = new ExtractiveGenerator({ clock: new ManualClock(0) });
+    const query = 'What happens when a readiness probe fails?';
+    const a = await generator.generate({ query, chunks, includePrompt: true }, ctx);
+    const b = await generator.generate({ query, chunks }, ctx);
+    expect(a.promptHash).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(b.promptHash).toBe(a.promptHash);
+    expect(a.prompt).toBeUndefined();
+    expect((await generator.generate({ query, chunks: [chunks[1]!, chunks[0]!] }, ctx)).promptHash).not.toBe(a.promptHash);
+    expect((await generator.generate({ query: `${query}?`, chunks }, ctx)).promptHash).not.toBe(a.promptHash);
+  });
+
   it('passes its options on', async () => {
     const generator = new ExtractiveGenerator({ clock: new ManualClock(0), minScore: 0.99 });
     const reply = await generator.generate({ query: 'readiness probe kubelet Redis memory', chunks }, ctx);

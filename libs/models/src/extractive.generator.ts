@@ -1,5 +1,5 @@
 import { AppError, systemClock, type Clock, type GenerateReply, type RequestContext } from '@ragops/contracts';
-import { extractiveAnswer, type ExtractiveOptions } from '@ragops/answer';
+import { extractiveAnswer, type ExtractiveOptions, promptHash } from '@ragops/answer';
 import type { AnswerGenerator, GenerateInput } from '@ragops/rag';
 import { cl100kCounter, createAnalyzer, type Analyzer, type TokenCounter } from '@ragops/text';
 
@@ -37,6 +37,8 @@ export class ExtractiveGenerator implements AnswerGenerator {
         now,
       });
     }
-    return extractiveAnswer(input, { analyzer: this.analyzer, counter: this.counter }, this.options);
+    const reply = extractiveAnswer(input, { analyzer: this.analyzer, counter: this.counter }, this.options);
+    // There is no prompt: the hash stands for what the answer was selected from, the query and the passages in rank order.
+    return { ...reply, promptHash: promptHash([{ role: 'user', content: input.query }, ...input.chunks.map((c) => ({ role: 'context', content: c.text }))]) };
   }
 }

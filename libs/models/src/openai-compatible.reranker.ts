@@ -41,6 +41,8 @@ export interface OpenAICompatibleRerankerOptions {
   minAttemptMs?: number;
   clock?: Clock;
   random?: () => number;
+  /** Told about each retry about to be made (metrics). */
+  onRetry?: (error: AppError) => void;
 }
 
 interface Scored {
@@ -84,6 +86,7 @@ export class OpenAICompatibleReranker implements Reranker {
       minAttemptMs: options.minAttemptMs ?? DEFAULT_RETRY.minAttemptMs,
       clock: this.clock,
       random: options.random ?? Math.random,
+      ...(options.onRetry ? { onRetry: options.onRetry } : {}),
     };
   }
 

@@ -39,6 +39,8 @@ export interface OpenAIChatModelOptions {
   clock?: Clock;
   /** Jitter source in [0, 1). Default Math.random. */
   random?: () => number;
+  /** Told about each retry about to be made (metrics). */
+  onRetry?: (error: AppError) => void;
 }
 
 /** Whatever one call needs to know across its attempts. */
@@ -111,6 +113,7 @@ export class OpenAIChatModel implements ChatModel {
       minAttemptMs: options.minAttemptMs ?? DEFAULT_RETRY.minAttemptMs,
       clock: this.clock,
       random: options.random ?? Math.random,
+      ...(options.onRetry ? { onRetry: options.onRetry } : {}),
     };
     this.client = new OpenAI({
       baseURL: options.baseURL,
@@ -253,7 +256,7 @@ export class OpenAIChatModel implements ChatModel {
     const mapped = mapOpenAIError(error, {
       operation: call.operation,
       baseURL: this.baseURL,
-      deadlinePassed: call.signal.aborted,
+      deadlinePassed: call.signal.aborted || this.clock.now() >= call.deadline,
       now: this.clock.now(),
     });
     // A connection that broke (reset, closed mid-response) is worth another try; a refused one is UNAVAILABLE,

@@ -34,7 +34,9 @@ export function mapOpenAIError(error: unknown, call: OpenAICallInfo): AppError {
 
   // Our deadline signal aborts the SDK call (APIUserAbortError), possibly mid-retry; its own per-attempt timeout
   // (set to the same remaining time) surfaces as APIConnectionTimeoutError.
-  if (error instanceof APIUserAbortError || error instanceof APIConnectionTimeoutError || (call.deadlinePassed && isAbort(error))) {
+  // Once the deadline has passed, a broken connection is our own cut showing through the SDK (its abort and our
+  // signal race under load), not the server's fault.
+  if (error instanceof APIUserAbortError || error instanceof APIConnectionTimeoutError || (call.deadlinePassed && (isAbort(error) || error instanceof APIConnectionError))) {
     return new AppError('DEADLINE_EXCEEDED', `the request deadline passed while ${where} was in progress`, undefined, opts);
   }
   if (error instanceof APIConnectionError) {

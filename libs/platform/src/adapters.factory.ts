@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { AppError, systemClock, type Clock } from '@ragops/contracts';
 import { MemoryCache, RedisCache } from '@ragops/cache';
 import { LlmAnswerGenerator } from '@ragops/answer';
-import { CachedEmbedder, type AnswerGenerator, type Cache, type Embedder, type Reranker, type SparseEncoder, type VectorStore } from '@ragops/rag';
+import { CachedEmbedder, type AnswerGenerator, type Cache, type ChatModel, type Embedder, type Reranker, type SparseEncoder, type VectorStore } from '@ragops/rag';
 import {
   ExtractiveGenerator,
   LocalEmbedder,
@@ -14,6 +14,7 @@ import {
   PriceTable,
 } from '@ragops/models';
 import { createBm25Encoder } from '@ragops/search';
+import { cacheLookupCounter, MeteredChatModel, MeteredEmbedder, MeteredGenerator, type ServiceMetrics, TracedChatModel, TracedEmbedder, TracedGenerator, TracedReranker, whenTracing } from '@ragops/telemetry';
 import { cl100kCounter, createAnalyzer, createChunker, type Analyzer, type Chunker } from '@ragops/text';
 import { createQdrantStore, MemoryVectorStore, ReplicatedVectorStore } from '@ragops/vector-store';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -58,11 +59,16 @@ export interface EmbedderDeps {
   cache?: Cache;
   onCacheLookup?: (outcome: 'hit' | 'miss', count: number) => void;
   onCacheError?: (error: AppError) => void;
+  /** The embedding service's registry: model calls as the `embedding` stage, cache lookups by result. */
+  metrics?: ServiceMetrics;
 }
 
 /** The embedder itself, for the processes that run it (embedding service, all-in-one). Loads or downloads models. */
 export async function createEmbedder(config: IndexingConfig & EmbeddingProviderConfig, deps: EmbedderDeps = {}): Promise<Embedder> {
-  const embedder = await createBaseEmbedder(config, deps);
+  // Traced inside the cache, so a span means a model call was made (GenAI `embeddings`).
+  const traced = whenTracing(await createBaseEmbedder(config, deps), (e) => new TracedEmbedder(e, embeddingProvider(config.EMBEDDINGS)));
+  // Metered inside the cache too: the `embedding` stage is the model's time, a cache hit is not in it.
+  const embedder = deps.metrics ? new MeteredEmbedder(traced, deps.metrics) : traced;
   const identity = embedderIdentity(config);
   if (embedder.dimensions !== identity.dimensions) {
     throw new AppError(
@@ -72,11 +78,29 @@ export async function createEmbedder(config: IndexingConfig & EmbeddingProviderC
   }
   // Only remote models are cached: the local and model2vec embedders compute a vector faster than a cache lookup.
   if (!deps.cache || config.EMBEDDING_CACHE_TTL_SECONDS === 0 || config.EMBEDDINGS !== 'openai') return embedder;
+  const counted = deps.metrics ? cacheLookupCounter(deps.metrics, 'embedding') : undefined;
+  const onLookup = both(deps.onCacheLookup, counted?.onLookup);
+  const onCacheError = both(deps.onCacheError, counted?.onCacheError);
   return new CachedEmbedder(embedder, deps.cache, {
     ttlMs: config.EMBEDDING_CACHE_TTL_SECONDS * 1000,
-    ...(deps.onCacheLookup ? { onLookup: deps.onCacheLookup } : {}),
-    ...(deps.onCacheError ? { onCacheError: deps.onCacheError } : {}),
+    ...(onLookup ? { onLookup } : {}),
+    ...(onCacheError ? { onCacheError } : {}),
   });
+}
+
+/** Both hooks when both are given, else the one that is. */
+function both<A extends unknown[]>(a?: (...args: A) => void, b?: (...args: A) => void): ((...args: A) => void) | undefined {
+  if (a && b)
+    return (...args: A) => {
+      a(...args);
+      b(...args);
+    };
+  return a ?? b;
+}
+
+/** `gen_ai.provider.name` of each EMBEDDINGS choice (`openai` covers every OpenAI-compatible server). */
+function embeddingProvider(kind: IndexingConfig['EMBEDDINGS']): { provider: string; remote: boolean } {
+  return kind === 'openai' ? { provider: 'openai', remote: true } : { provider: kind === 'local' ? 'ragops.local' : 'model2vec', remote: false };
 }
 
 async function createBaseEmbedder(config: IndexingConfig & EmbeddingProviderConfig, deps: EmbedderDeps): Promise<Embedder> {
@@ -152,11 +176,14 @@ export async function createCache(config: CacheConfig, deps: { clock?: Clock; on
 }
 
 /** The answer generator LLM_PROVIDER names: quoting retrieved sentences, or a chat model behind the versioned prompt. */
-export function createAnswerGenerator(config: LlmConfig, deps: { clock?: Clock } = {}): AnswerGenerator {
-  return createBaseAnswerGenerator(config, deps);
+export function createAnswerGenerator(config: LlmConfig, deps: { clock?: Clock; metrics?: ServiceMetrics } = {}): AnswerGenerator {
+  // The generation stage (recorded on the service's SERVER span); an LLM call inside it is its own GenAI `chat` span.
+  const generator = whenTracing(createBaseAnswerGenerator(config, deps), (g) => new TracedGenerator(g));
+  // With a registry: the stage and its context truncations here, each model call's tokens, cost, TTFT… in the chat model.
+  return deps.metrics ? new MeteredGenerator(generator, deps.metrics, config.LLM_PROVIDER === 'openai' ? (config.LLM_MODEL ?? '') : 'extractive') : generator;
 }
 
-function createBaseAnswerGenerator(config: LlmConfig, deps: { clock?: Clock }): AnswerGenerator {
+function createBaseAnswerGenerator(config: LlmConfig, deps: { clock?: Clock; metrics?: ServiceMetrics }): AnswerGenerator {
   const clock = deps.clock ?? systemClock;
   switch (config.LLM_PROVIDER) {
     case 'extractive':
@@ -169,13 +196,20 @@ function createBaseAnswerGenerator(config: LlmConfig, deps: { clock?: Clock }): 
         stream: config.LLM_STREAM,
         prices: priceTable(config.LLM_PRICES),
         ...(config.LLM_ORGANIZATION ? { organization: config.LLM_ORGANIZATION } : {}),
+        ...(deps.metrics ? { onRetry: retryCounter(deps.metrics, 'llm') } : {}),
         clock,
       });
+      const window = config.LLM_CONTEXT_WINDOW;
+      if (window !== undefined && window <= config.LLM_MAX_TOKENS) {
+        throw new AppError('VALIDATION_FAILED', `invalid generation configuration, fix LLM_CONTEXT_WINDOW: ${window} leaves no room for a prompt next to LLM_MAX_TOKENS=${config.LLM_MAX_TOKENS}`);
+      }
+      const traced = whenTracing<ChatModel>(chat, (c) => new TracedChatModel(c, 'openai'));
       return new LlmAnswerGenerator({
-        chat,
+        chat: deps.metrics ? new MeteredChatModel(traced, deps.metrics, window !== undefined ? { contextWindow: window } : {}) : traced,
         counter: cl100kCounter(),
         maxAnswerTokens: config.LLM_MAX_TOKENS,
         maxContextTokens: config.LLM_CONTEXT_TOKENS,
+        ...(window !== undefined ? { contextWindow: window } : {}),
         temperature: config.LLM_TEMPERATURE,
         clock,
       });
@@ -192,7 +226,7 @@ function priceTable(json: string | undefined): PriceTable {
 }
 
 /** The retrieval service's optional second stage; undefined when RERANK_PROVIDER=none. */
-export function createReranker(config: RerankConfig, deps: { clock?: Clock } = {}): Reranker | undefined {
+export function createReranker(config: RerankConfig, deps: { clock?: Clock; metrics?: Pick<ServiceMetrics, 'retries'> } = {}): Reranker | undefined {
   switch (config.RERANK_PROVIDER) {
     case 'none':
       return undefined;
@@ -203,8 +237,14 @@ export function createReranker(config: RerankConfig, deps: { clock?: Clock } = {
         ...(config.RERANK_MODEL ? { model: config.RERANK_MODEL } : {}),
         ...(config.RERANK_API_KEY ? { apiKey: config.RERANK_API_KEY } : {}),
         clock: deps.clock ?? systemClock,
+        ...(deps.metrics ? { onRetry: retryCounter(deps.metrics, 'reranker') } : {}),
       });
-      return reranker;
+      return whenTracing<Reranker>(reranker, (r) => new TracedReranker(r, config.RERANK_FLAVOR));
     }
   }
+}
+
+/** `ragops_retries_total{dependency}` as an adapter's onRetry hook. */
+function retryCounter(metrics: Pick<ServiceMetrics, 'retries'>, dependency: 'llm' | 'reranker'): () => void {
+  return () => metrics.retries.inc({ dependency });
 }

@@ -98,6 +98,12 @@ export const LlmEnv = z.object({
   LLM_STREAM: boolVar(true),
   /** Tokens of retrieved context the prompt may carry. */
   LLM_CONTEXT_TOKENS: intVar(3_000, 64, 1_000_000),
+  /**
+   * The model's context window in tokens. Unset (or 0): unknown — nothing changes and context-window utilisation is not
+   * measured. Set: prompts are also cut to leave LLM_MAX_TOKENS free in it, and each call's prompt tokens over it are
+   * recorded (ragops_llm_context_window_utilization_ratio).
+   */
+  LLM_CONTEXT_WINDOW: intVar(0, 0, 10_000_000).transform((v) => (v === 0 ? undefined : v)),
   /** Price table, JSON: {"gpt-4o-mini": {"inputPer1M": 0.15, "outputPer1M": 0.6}} (USD per million tokens). */
   LLM_PRICES: z.string().min(2).optional(),
   EXTRACTIVE_MAX_SENTENCES: intVar(3, 1, 20),
@@ -120,6 +126,16 @@ export const RerankEnv = z.object({
 });
 
 export const RerankRules: ConfigRule[] = [{ when: { key: 'RERANK_PROVIDER', equals: 'openai' }, require: ['RERANK_BASE_URL', 'RERANK_MODEL'] }];
+
+/**
+ * The HTTP listener of a service that has no other (all but the gateway, which serves /metrics on its own port):
+ * GET /metrics for Prometheus, GET /healthz for liveness. 9464 is the port OpenTelemetry's Prometheus exporter uses;
+ * services sharing one host each need their own. 0: any free port (logged at start).
+ */
+export const MetricsEnv = z.object({
+  METRICS_PORT: intVar(9464, 0, 65535),
+  METRICS_HOST: z.string().min(1).default('0.0.0.0'),
+});
 
 /** Which cache backs the query path's caches (embeddings today). */
 export const CacheEnv = z.object({

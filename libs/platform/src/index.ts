@@ -4,3 +4,6 @@ export * from './microservice.runner.js';
 export * from './service.builders.js';
 export * from './nats.connection.js';
 export * from './service.runner.js';
+export * from './metrics.server.js';
+export * from './rpc-metrics.interceptor.js';
+export * from './service.metrics.js';

@@ -19,7 +19,6 @@ const ctx: RequestContext = {
   tenant: 'acme',
   deadline: 60_000,
   variant: { ...defaultVariant, index: 'v2' },
-  trace: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
 };
 
 const docs = (n: number, prefix = 'd'): SourceDocument[] => Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i}`, text: `text ${i}` }));
@@ -65,7 +64,7 @@ async function errorOf(p: Promise<unknown>): Promise<AppError> {
 }
 
 describe('DocumentSubmissionService.submit', () => {
-  it('splits 70 documents into batches of 32, 32, 6 stamped with tenant, index and trace', async () => {
+  it('splits 70 documents into batches of 32, 32, 6 stamped with tenant and index', async () => {
     const { svc, enqueued, jobs } = fakes();
     const input = docs(70);
     expect(await svc.submit(input, ctx)).toEqual({ jobId: 'job-1', documents: 70, batches: 3 });
@@ -75,7 +74,7 @@ describe('DocumentSubmissionService.submit', () => {
     expect(batches.map((b) => b.documents.length)).toEqual([32, 32, 6]);
     expect(batches.map((b) => b.batch)).toEqual([0, 1, 2]);
     for (const b of batches) {
-      expect(b).toMatchObject({ jobId: 'job-1', batches: 3, tenant: 'acme', index: 'v2', trace: ctx.trace });
+      expect(b).toMatchObject({ jobId: 'job-1', batches: 3, tenant: 'acme', index: 'v2' });
     }
     expect(batches[2].documents[5].id).toBe('d69');
     expect(jobs.get('job-1')?.job).toEqual({ jobId: 'job-1', tenant: 'acme', index: 'v2', createdAt: 5_000, totalDocuments: 70, batches: 3 });
@@ -87,10 +86,10 @@ describe('DocumentSubmissionService.submit', () => {
     expect(log).toEqual(['create:job-1', 'enqueue:1']);
   });
 
-  it('omits trace when the request has none', async () => {
+  it('puts no trace context in the batch: it travels in the queue message headers', async () => {
     const { svc, enqueued } = fakes();
-    await svc.submit(docs(1), { ...ctx, trace: undefined });
-    expect('trace' in enqueued[0][0]).toBe(false);
+    await svc.submit(docs(1), ctx);
+    expect(Object.keys(enqueued[0][0]).sort()).toEqual(['batch', 'batches', 'documents', 'index', 'jobId', 'tenant']);
   });
 
   it('rejects duplicate ids, naming them, without touching the ports', async () => {

@@ -56,11 +56,7 @@ export class DocumentSubmissionService {
     const index = ctx.variant.index;
     const groups = packBatches(documents);
     const total = groups.length;
-    const batches: IngestBatch[] = groups.map((group, b) => {
-      const batch: IngestBatch = { jobId, batch: b, batches: total, tenant: ctx.tenant, index, documents: group };
-      if (ctx.trace) batch.trace = ctx.trace;
-      return batch;
-    });
+    const batches: IngestBatch[] = groups.map((group, b) => ({ jobId, batch: b, batches: total, tenant: ctx.tenant, index, documents: group }));
 
     const record: JobRecord = {
       jobId,

@@ -16,3 +16,7 @@ export * from './ports/chat-model.port.js';
 export * from './cached.embedder.js';
 export * from './ports/reranker.port.js';
 export * from './ports/rate-limiter.port.js';
+export * from './interaction.ports.js';
+export * from './interaction.builder.js';
+export * from './interaction.recorder.js';
+export * from './interaction-feedback.service.js';

@@ -11,7 +11,6 @@ const batch: IngestBatch = {
   tenant: 'acme',
   index: 'v2',
   documents: [{ id: 'a', text: 'x' }, { id: 'b', text: 'y' }],
-  trace: { traceparent: '00-0123456789abcdef0123456789abcdef-0123456789abcdef-01' },
 };
 
 function setup(indexBatch: (b: IngestBatch, ctx: RequestContext) => Promise<BatchResult>) {
@@ -43,7 +42,7 @@ describe('IngestJobRunner', () => {
     expect(await runner.handle(batch, 1)).toBe('ack');
     expect(log).toEqual(['started:job-1:2:1000']);
     expect(results).toEqual([ok]);
-    expect(contexts[0]).toMatchObject({ requestId: 'job-1/2', tenant: 'acme', deadline: 6_000, trace: batch.trace });
+    expect(contexts[0]).toMatchObject({ requestId: 'job-1/2', tenant: 'acme', deadline: 6_000 });
     expect(contexts[0].variant.index).toBe('v2');
   });
 

@@ -59,7 +59,6 @@ export class IngestJobRunner {
       requestId: `${batch.jobId}/${batch.batch}`,
       tenant: batch.tenant,
       deadline: this.clock.now() + this.options.batchTimeoutMs,
-      trace: batch.trace,
       variant: { ...defaultVariant, index: batch.index },
     };
   }

@@ -8,6 +8,7 @@ import {
   type SearchReply,
   type TokenUsage,
 } from '@ragops/contracts';
+import { errorCodeOf, type InteractionRecorder } from './interaction.recorder.js';
 import type { AnswerGenerator } from './ports/answer-generator.port.js';
 import type { Searcher } from './ports/search.port.js';
 
@@ -63,15 +64,43 @@ export class QueryService {
     private readonly searcher: Searcher,
     private readonly generator: AnswerGenerator,
     private readonly clock: Clock,
+    /** Emits one interaction record per query, off the request path; none without it. */
+    private readonly interactions?: InteractionRecorder,
   ) {}
 
   async query(req: QueryInput, ctx: RequestContext): Promise<QueryResult> {
+    if (!this.interactions) return this.answer(req, ctx);
+    const recorder = this.interactions;
+    const { startedAt, traceId } = recorder.start();
+    const base = { ctx, query: req.query, filtered: req.filter !== undefined, startedAt, ...(traceId ? { traceId } : {}) };
+    const seen: Seen = {};
+    try {
+      const result = await this.answer(req, ctx, seen);
+      const { retrievalMs, generationMs, totalMs } = result.timings;
+      recorder.record({ ...base, search: seen.search, reply: seen.reply, retrievalMs, generationMs, totalMs });
+      return result;
+    } catch (err) {
+      const stage = seen.search ? 'generation' : 'retrieval';
+      const totalMs = this.clock.now() - startedAt;
+      recorder.record({ ...base, search: seen.search, retrievalMs: seen.retrievalMs, totalMs, error: { code: errorCodeOf(err), stage } });
+      throw err;
+    }
+  }
+
+  private async answer(req: QueryInput, ctx: RequestContext, seen?: Seen): Promise<QueryResult> {
     const start = this.clock.now();
     ensureTimeLeft(ctx, start, 'retrieval');
     const found = await this.searcher.search(searchRequest(req), ctx);
     const retrieved = this.clock.now();
+    if (seen) {
+      seen.search = found;
+      seen.retrievalMs = retrieved - start;
+    }
     ensureTimeLeft(ctx, retrieved, 'generation');
-    const reply = await this.generator.generate({ query: req.query, chunks: found.hits }, ctx);
+    // The prompt itself travels back only when interaction records may store it (INTERACTION_CONTENT=full).
+    const input = this.interactions?.content === 'full' ? { query: req.query, chunks: found.hits, includePrompt: true } : { query: req.query, chunks: found.hits };
+    const reply = await this.generator.generate(input, ctx);
+    if (seen) seen.reply = reply;
     const end = this.clock.now();
     const v = ctx.variant;
     return {
@@ -94,6 +123,13 @@ export class QueryService {
     const reply = await this.searcher.search(searchRequest(req), ctx);
     return { ...reply, timings: { ...reply.timings, totalMs: this.clock.now() - start } };
   }
+}
+
+/** What a query produced so far, for its interaction record (also when a later step fails). */
+interface Seen {
+  search?: SearchReply;
+  retrievalMs?: number;
+  reply?: GenerateReply;
 }
 
 function searchRequest(req: QueryInput) {

@@ -24,8 +24,11 @@ export interface RetrieverOptions {
    * answers with the fused order cut to topK — retrieval still works, just less precise; `fail` fails the search.
    */
   onRerankError?: 'fallback' | 'fail';
-  /** Told how each search used the reranker, with the error when it failed (the ragops_retrieval_rerank_total metric). */
-  observeRerank?: (outcome: RerankOutcome, error?: AppError) => void;
+  /**
+   * Told how each search used the reranker, with the error when it failed and the request's context (its variant labels
+   * the ragops_retrieval_rerank_total metric).
+   */
+  observeRerank?: (outcome: RerankOutcome, error: AppError | undefined, ctx: RequestContext) => void;
 }
 
 /**
@@ -38,7 +41,7 @@ export class Retriever implements Searcher {
   private readonly reranker: Reranker | undefined;
   private readonly rerankCandidates: number;
   private readonly onRerankError: 'fallback' | 'fail';
-  private readonly observeRerank: (outcome: RerankOutcome, error?: AppError) => void;
+  private readonly observeRerank: (outcome: RerankOutcome, error: AppError | undefined, ctx: RequestContext) => void;
 
   constructor(
     private readonly store: VectorStore,
@@ -81,7 +84,7 @@ export class Retriever implements Searcher {
     const t2 = this.clock.now();
     const timings = { embedMs: t1 - t0, searchMs: t2 - t1 };
     if (!params.rerank) {
-      this.observeRerank('skipped');
+      this.observeRerank('skipped', undefined, ctx);
       return { index: ctx.variant.index, hits, timings };
     }
     try {
@@ -89,11 +92,11 @@ export class Retriever implements Searcher {
         throw new AppError('UNAVAILABLE', `variant '${ctx.variant.id}' asks for rerank but no reranker is configured`, { variant: ctx.variant.id });
       }
       const reranked = await this.reranker.rerank(request.query, hits, topK, ctx);
-      this.observeRerank('applied');
+      this.observeRerank('applied', undefined, ctx);
       return { index: ctx.variant.index, hits: reranked, timings: { ...timings, rerankMs: this.clock.now() - t2 } };
     } catch (error) {
       const appError = error instanceof AppError ? error : new AppError('INTERNAL', `rerank failed: ${String(error)}`, undefined, { cause: error });
-      this.observeRerank('failed', appError);
+      this.observeRerank('failed', appError, ctx);
       if (this.onRerankError === 'fail') throw appError;
       return { index: ctx.variant.index, hits: hits.slice(0, topK), timings: { ...timings, rerankMs: this.clock.now() - t2 } };
     }

@@ -300,7 +300,9 @@ export const METRIC_CATALOGUE = {
     name: 'ragops_retrieval_duplicate_chunks_total',
     type: 'counter',
     group: 'retrieval',
-    help: 'Hits dropped because an identical chunk (same content hash) was already in the result.',
+    // Counted, not removed: retrieval returns what the index holds, so a copied document shows up here to be fixed at
+    // ingest rather than hidden at query time.
+    help: 'Hits whose text an earlier hit of the same result already has (the same passage indexed twice).',
     labels: { variant: VARIANT_LABEL },
     emittedBy: ['retrieval'],
   },
@@ -402,7 +404,8 @@ export const METRIC_CATALOGUE = {
     group: 'quality',
     help: 'User feedback received on answers, per variant that served them.',
     labels: { variant: VARIANT_LABEL, rating: oneOf(['positive', 'negative'], 'thumbs up / down') },
-    emittedBy: ['gateway'],
+    // Counted where feedback is joined to the interaction (and so the variant) it rates; the gateway only stores it.
+    emittedBy: ['evaluation'],
   },
   onlineEvalScore: {
     name: 'ragops_online_eval_score',

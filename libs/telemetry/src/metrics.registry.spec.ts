@@ -48,9 +48,28 @@ describe('createMetrics', () => {
       expect(text).toContain(`# TYPE ${def.name} ${type}\n`);
     }
     expect(sample(text, 'ragops_llm_tokens_total', { token_type: 'prompt', tenant: 'sample-0', service: 'retrieval' })).toBe(0.3);
-    // the guard mapped nothing: the only overflow series is the fixture's own sample of that counter
-    expect(text.match(/^ragops_metric_label_overflow_total\{/gm)).toHaveLength(1);
+    // the guard mapped nothing: apart from the fixture's own sample of that counter, every overflow series is still 0
+    const overflows = [...text.matchAll(/^ragops_metric_label_overflow_total\{(.*)\} (\S+)$/gm)];
+    expect(overflows.filter((m) => m[2] !== '0').map((m) => m[1])).toEqual([expect.stringContaining('metric="sample-0"')]);
     expect(sample(text, 'ragops_metric_label_overflow_total', { metric: 'sample-0' })).toBe(0.3);
+  });
+
+  it("starts the guard's count at 0 for each bounded label the service records, and for nothing else", async () => {
+    const text = await createMetrics('retrieval').registry.metrics();
+    const series = [...text.matchAll(/^ragops_metric_label_overflow_total\{(.*)\} (\S+)$/gm)].map((m) => [m[1], m[2]]);
+    const expected = METRIC_DEFS.filter((d) => (d.emittedBy as readonly string[]).includes('retrieval') && d.key !== 'labelOverflow').flatMap((d) =>
+      Object.entries(d.labels)
+        .filter(([, spec]) => spec.kind === 'bounded')
+        .flatMap(([label]) => ['other', 'invalid'].map((replacement) => `${d.name}/${label}/${replacement}`)),
+    );
+    // retrieval's per-variant metrics: hits, empty results, duplicates, scores, rerank use
+    expect(expected).toHaveLength(10);
+    const got = series.map(([labels]) => {
+      const l = Object.fromEntries([...labels!.matchAll(/([a-z_]+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
+      return `${l.metric}/${l.label}/${l.replacement}`;
+    });
+    expect(got.sort()).toEqual(expected.sort());
+    expect(series.every(([, value]) => value === '0')).toBe(true);
   });
 
   it('drops the default gauges named _total that promtool rejects, keeping their per-type siblings', async () => {

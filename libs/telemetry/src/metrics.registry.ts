@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import { createAccessor, type AccessorOf } from './metric.accessors.js';
 import { METRIC_CATALOGUE, METRIC_DEFS, type Catalogue, type MetricKey } from './metric.catalogue.js';
+import { CombinedRegistry } from './metrics.exposition.js';
 
 export type HttpLabel = 'method' | 'route' | 'status_code';
 
@@ -28,14 +29,19 @@ export interface ServiceMetrics extends CatalogueAccessors {
  */
 const NON_CONFORMING_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
+export interface CreateMetricsOptions {
+  /** Registries whose metrics this registry's exposition also serves (the all-in-one process: one /metrics for all). */
+  include?: readonly Registry[];
+}
+
 /**
  * A registry per service instance (never prom-client's global one), so tests and the all-in-one process can
  * hold several without metric-name clashes. Holds default process metrics (CPU, memory, event-loop lag, GC)
  * and every metric of the catalogue. Counters and gauges with only enumerated labels that the catalogue says
  * this service records start at 0 for every label combination; other labelled series appear once recorded.
  */
-export function createMetrics(service: string): ServiceMetrics {
-  const registry = new Registry();
+export function createMetrics(service: string, options: CreateMetricsOptions = {}): ServiceMetrics {
+  const registry = options.include?.length ? new CombinedRegistry(options.include) : new Registry();
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });
   for (const name of NON_CONFORMING_DEFAULTS) registry.removeSingleMetric(name);
@@ -67,6 +73,15 @@ export function createMetrics(service: string): ServiceMetrics {
   });
   const overflow = (metric: string, label: string, replacement: string) =>
     overflowCounter.inc({ metric, label, replacement });
+  // Each bounded label this service records starts at 0 replacements of either kind, so the guard's panel reads 0
+  // (nothing mapped) rather than no data; an enum can only be mapped by a bug, which the types already prevent.
+  for (const def of METRIC_DEFS) {
+    if (def.key === 'httpRequestDuration' || def.key === 'labelOverflow' || !(def.emittedBy as readonly string[]).includes(service)) continue;
+    for (const [label, spec] of Object.entries(def.labels)) {
+      if (spec.kind !== 'bounded') continue;
+      for (const replacement of ['other', 'invalid']) overflowCounter.inc({ metric: def.name, label, replacement }, 0);
+    }
+  }
 
   const accessors: Record<string, unknown> = {};
   for (const def of METRIC_DEFS) {

@@ -28,6 +28,17 @@ describe('promtool check metrics', () => {
     expect(checkMetrics(await createMetrics('ingest').registry.metrics())).toEqual({ status: 0, output: '' });
   });
 
+  it("accepts the all-in-one exposition: every service's registry merged into one", async () => {
+    const services = ['embedding', 'retrieval', 'generation', 'ingest'].map((s) => createMetrics(s));
+    services.forEach((m, i) => recordSampleOfEveryMetric(m, i, 0.5));
+    const combined = createMetrics('gateway', { include: services.map((m) => m.registry) });
+    recordSampleOfEveryMetric(combined, 4, 2);
+    const text = await combined.registry.metrics();
+    for (const service of ['gateway', 'embedding', 'retrieval', 'generation', 'ingest']) expect(text).toMatch(new RegExp(`^ragops_llm_cost_usd_total\\{[^}]*service="${service}"`, 'm'));
+    expect(text.match(/^# TYPE ragops_llm_cost_usd_total /gm)).toHaveLength(1);
+    expect(checkMetrics(text)).toEqual({ status: 0, output: '' });
+  });
+
   it('is a live check: it rejects what the catalogue tests forbid', async () => {
     const registry = new Registry();
     new Gauge({ name: 'ragops_widgets_total', help: 'A gauge wrongly named like a counter.', registers: [registry] }).set(1);

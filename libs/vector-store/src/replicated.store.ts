@@ -35,8 +35,14 @@ const PAYLOAD_HEADROOM = 16 * 1024;
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 /** Bounds the work of applying one op, so reads queued behind it wait a bounded time. */
 const MAX_CHUNKS_PER_OP = 1000;
-/** Ops buffered per pull: at most PULL_BATCH × max_payload bytes (64 MiB at NATS' default 1 MiB) in memory. */
-const PULL_BATCH = 64;
+/** Ops buffered per pull: at most PULL_BATCH × max_payload bytes (8 MiB at NATS' default 1 MiB) in memory; a larger batch made one replica decode tens of MiB in one go and starve its own publish acks. */
+const PULL_BATCH = 8;
+/**
+ * Wait for a write's ack. Longer than the connection's 5 s default: an op is up to max_payload and JetStream persists
+ * it before acking, which on a busy disk or a loaded 2-core machine has taken over 5 s for a 1 MiB op. A store that
+ * cannot ack within this is reported UNAVAILABLE (the write may still land; writes are idempotent).
+ */
+const PUBLISH_ACK_TIMEOUT_MS = 30_000;
 /** Upsert parts awaiting their publish ack at once: enough to keep the pipe busy, few enough to ack in time. */
 const PUBLISH_WINDOW = 4;
 
@@ -284,7 +290,7 @@ export class ReplicatedVectorStore implements VectorStore {
       () => `op ${id} is not applied locally yet`,
     );
     try {
-      const ack = await this.js.publish(this.subject, data, { msgID: `${this.origin}-${id}` });
+      const ack = await this.js.publish(this.subject, data, { msgID: `${this.origin}-${id}`, timeout: PUBLISH_ACK_TIMEOUT_MS });
       this.lastOwnSeq = Math.max(this.lastOwnSeq, ack.seq);
     } catch (e) {
       this.pending.delete(id);

@@ -7,6 +7,8 @@ import type { GatewayConfig } from './gateway.config.js';
 import type { GatewayDeps, ResolvedGatewayDeps } from './gateway.deps.js';
 import { GatewayModule } from './gateway.module.js';
 import { HttpErrorFilter } from './http-error.filter.js';
+import { registerHttpTracing } from './http.tracing.js';
+import { registerHttpMetrics, withStageTimeouts } from './http.metrics.js';
 import { REQUEST_ID_HEADER, requestIdOf } from './request-context.factory.js';
 import { RouteTable } from './route.table.js';
 
@@ -18,15 +20,17 @@ export const UNMATCHED_ROUTE = 'unmatched';
  * the all-in-one CLI does the same, tests use `app.inject()`. The caller owns `app.close()`.
  */
 export async function createGatewayApp(deps: GatewayDeps, config: GatewayConfig): Promise<NestFastifyApplication> {
+  const metrics = deps.metrics ?? createMetrics('gateway');
   const resolved: ResolvedGatewayDeps = {
     ...deps,
+    ...withStageTimeouts(deps, metrics),
     newId: deps.newId ?? randomUUID,
-    metrics: deps.metrics ?? createMetrics('gateway'),
+    metrics,
     logger: deps.logger ?? createLogger({ service: 'gateway', level: config.logLevel }),
   };
 
   const routes = new RouteTable();
-  const errors = new HttpErrorFilter(resolved.logger, routes, config.bodyLimitBytes);
+  const errors = new HttpErrorFilter(resolved.logger, routes, config.bodyLimitBytes, (code) => metrics.errors.inc({ code }));
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     genReqId: requestIdOf,
@@ -42,6 +46,8 @@ export async function createGatewayApp(deps: GatewayDeps, config: GatewayConfig)
   fastify.removeContentTypeParser('text/plain');
 
   fastify.addHook('onRoute', (route) => routes.add(route.method, route.url));
+  registerHttpTracing(fastify, config.variant.id);
+  registerHttpMetrics(fastify, metrics, config.variant);
   fastify.addHook('onRequest', (req, reply, done) => {
     reply.header(REQUEST_ID_HEADER, req.id);
     done();

@@ -35,7 +35,7 @@ describe('POST /v1/documents', () => {
     ]);
   });
 
-  it('stamps the tenant header, the configured index and the trace context on the job', async () => {
+  it('stamps the tenant header and the configured index on the job (trace context rides in message headers)', async () => {
     await withGateway({ INDEX: 'scifact-v2' }, async (own) => {
       const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
       const body = { documents: [{ id: 'a', title: 'A', text: '# A\n\nbody', format: 'markdown', source: 'a.md', metadata: { year: 2020, tags: ['x'] } }] };
@@ -50,7 +50,6 @@ describe('POST /v1/documents', () => {
         tenant: 'acme',
         index: 'scifact-v2',
         documents: body.documents,
-        trace: { traceparent },
       });
     });
   });

@@ -12,7 +12,20 @@ describe('loadGatewayConfig', () => {
       readinessTimeoutMs: 2_000,
       bodyLimitBytes: 16 * 1024 * 1024,
       logLevel: 'info',
+      logContent: 'off',
       variant: defaultVariant,
+      interactions: {
+        INTERACTIONS: 'on',
+        INTERACTION_CONTENT: 'redacted',
+        INTERACTIONS_QUEUE_SIZE: 1000,
+        INTERACTIONS_BUFFER: 1000,
+        INTERACTIONS_MAX_BYTES: 1024 ** 3,
+        INTERACTIONS_MAX_AGE: 7 * 86_400_000,
+        INTERACTIONS_MAX_MSGS: -1,
+        INTERACTIONS_REPLICAS: 1,
+        FEEDBACK_MAX_BYTES: 256 * 1024 ** 2,
+        FEEDBACK_MAX_AGE: 90 * 86_400_000,
+      },
     });
   });
 
@@ -49,6 +62,7 @@ describe('loadGatewayConfig', () => {
         RETRIEVAL_MODE: 'magic',
         DEFAULT_TOPK: '1000',
         RERANK: 'sometimes',
+        LOG_CONTENT: 'raw',
       });
     } catch (e) {
       caught = e;
@@ -56,7 +70,7 @@ describe('loadGatewayConfig', () => {
     expect(caught).toBeInstanceOf(AppError);
     const err = caught as AppError;
     expect(err.code).toBe('VALIDATION_FAILED');
-    const keys = ['PORT', 'REQUEST_TIMEOUT_MS', 'BODY_LIMIT_BYTES', 'LOG_LEVEL', 'INDEX', 'RETRIEVAL_MODE', 'DEFAULT_TOPK', 'RERANK'];
+    const keys = ['PORT', 'REQUEST_TIMEOUT_MS', 'BODY_LIMIT_BYTES', 'LOG_LEVEL', 'INDEX', 'RETRIEVAL_MODE', 'DEFAULT_TOPK', 'RERANK', 'LOG_CONTENT'];
     for (const key of keys) expect(err.message).toContain(`${key}=`);
     expect(err.message).toContain('PORT="eighty": must be a number');
     expect(err.message).toContain('DEFAULT_TOPK="1000": must be at most 200');

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { Limits, loadConfig, type Variant } from '@ragops/contracts';
+import { InteractionEnv, type InteractionConfig } from '@ragops/messaging';
 import { boolVar, intVar as int, LogLevelVar, NatsEnv } from '@ragops/platform';
-import type { LogLevel } from '@ragops/telemetry';
+import { LOG_CONTENT_MODES, type LogContentMode, type LogLevel } from '@ragops/telemetry';
 
 const MiB = 1024 * 1024;
 
@@ -11,7 +12,7 @@ const name = (fallback: string, max: number) => z.string().min(1).max(max, `at m
  * The gateway's environment. Unrelated variables are ignored; an empty value counts as unset (what compose
  * files and Helm templates produce for "not configured").
  */
-export const GatewayEnv = NatsEnv.extend({
+export const GatewayEnv = NatsEnv.extend(InteractionEnv.shape).extend({
   PORT: int(8080, 0, 65535),
   HOST: z.string().min(1).default('0.0.0.0'),
   /** The one deadline a request gets: retrieval and generation share it. */
@@ -21,6 +22,8 @@ export const GatewayEnv = NatsEnv.extend({
   /** Largest accepted request body; above it → 413. 16 MiB fits a full batch of large documents. */
   BODY_LIMIT_BYTES: int(16 * MiB, 1024, 256 * MiB),
   LOG_LEVEL: LogLevelVar,
+  /** Whether query and answer text may appear in logs and span attributes: off (default), hash, or redacted. */
+  LOG_CONTENT: z.enum(LOG_CONTENT_MODES, { error: `must be one of ${LOG_CONTENT_MODES.join(', ')}` }).default('off'),
   // The default variant (release) every request is served by until routing tables exist.
   VARIANT_ID: name('default', 64),
   PROMPT_VERSION: name('rag-answer@1', 64),
@@ -44,8 +47,12 @@ export interface GatewayConfig {
   readinessTimeoutMs: number;
   bodyLimitBytes: number;
   logLevel: LogLevel;
+  /** How query and answer text may be logged / put on spans (ContentPolicy); never raw. */
+  logContent: LogContentMode;
   /** Served to every request; a request's topK overrides `retrieval.topK`. */
   variant: Variant;
+  /** Interaction records and feedback: on/off, content setting, stream limits (INTERACTION*, FEEDBACK_*). */
+  interactions: InteractionConfig;
 }
 
 /**
@@ -62,6 +69,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined>): Gate
     readinessTimeoutMs: e.READINESS_TIMEOUT_MS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     logLevel: e.LOG_LEVEL,
+    logContent: e.LOG_CONTENT,
     variant: {
       id: e.VARIANT_ID,
       prompt: e.PROMPT_VERSION,
@@ -74,6 +82,18 @@ export function loadGatewayConfig(env: Record<string, string | undefined>): Gate
         candidates: e.RETRIEVAL_CANDIDATES,
         rerank: e.RERANK,
       },
+    },
+    interactions: {
+      INTERACTIONS: e.INTERACTIONS,
+      INTERACTION_CONTENT: e.INTERACTION_CONTENT,
+      INTERACTIONS_QUEUE_SIZE: e.INTERACTIONS_QUEUE_SIZE,
+      INTERACTIONS_BUFFER: e.INTERACTIONS_BUFFER,
+      INTERACTIONS_MAX_BYTES: e.INTERACTIONS_MAX_BYTES,
+      INTERACTIONS_MAX_AGE: e.INTERACTIONS_MAX_AGE,
+      INTERACTIONS_MAX_MSGS: e.INTERACTIONS_MAX_MSGS,
+      INTERACTIONS_REPLICAS: e.INTERACTIONS_REPLICAS,
+      FEEDBACK_MAX_BYTES: e.FEEDBACK_MAX_BYTES,
+      FEEDBACK_MAX_AGE: e.FEEDBACK_MAX_AGE,
     },
   };
 }

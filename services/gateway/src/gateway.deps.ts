@@ -1,5 +1,5 @@
-import type { Clock } from '@ragops/contracts';
-import type { AnswerGenerator, JobQueue, JobStore, Searcher } from '@ragops/rag';
+import type { Clock, InteractionRecord } from '@ragops/contracts';
+import type { AnswerGenerator, FeedbackSink, InteractionSink, JobQueue, JobStore, RecordFeed, Searcher } from '@ragops/rag';
 import type { Logger, ServiceMetrics } from '@ragops/telemetry';
 import type { ReadinessReport } from './readiness.js';
 
@@ -21,7 +21,15 @@ export interface GatewayDeps {
   metrics?: ServiceMetrics;
   /** Default: `createLogger({ service: 'gateway', level: config.logLevel })`. */
   logger?: Logger;
+  /** Where one record per /v1/query goes (with INTERACTIONS=on); none without it. */
+  interactions?: InteractionSink;
+  /** Where POST /v1/feedback stores feedback; without it the route answers 503. */
+  feedback?: FeedbackSink;
+  /** Live records for GET /v1/interactions/tail: given only by the all-in-one process (records held in memory). */
+  interactionFeed?: RecordFeed<InteractionRecord>;
 }
 
+type OptionalDeps = 'interactions' | 'feedback' | 'interactionFeed';
+
 /** GatewayDeps with the defaults filled in. */
-export type ResolvedGatewayDeps = Required<GatewayDeps>;
+export type ResolvedGatewayDeps = Required<Omit<GatewayDeps, OptionalDeps>> & Pick<GatewayDeps, OptionalDeps>;

@@ -4,3 +4,7 @@ export const METRICS = Symbol('METRICS');
 export const LOGGER = Symbol('LOGGER');
 export const READINESS = Symbol('READINESS');
 export const CLOCK = Symbol('CLOCK');
+/** The FeedbackService, or null when interactions are off. */
+export const FEEDBACK = Symbol('FEEDBACK');
+/** Live interaction records, or null (all-in-one only; see InteractionsController). */
+export const INTERACTION_FEED = Symbol('INTERACTION_FEED');

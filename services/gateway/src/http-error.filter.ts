@@ -23,6 +23,8 @@ export class HttpErrorFilter implements ExceptionFilter {
     private readonly logger: Logger,
     private readonly routes: RouteTable,
     private readonly bodyLimitBytes: number,
+    /** Told the code of every error answered (`ragops_errors_total`). */
+    private readonly onError: (code: ErrorCode) => void = () => undefined,
   ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
@@ -36,6 +38,7 @@ export class HttpErrorFilter implements ExceptionFilter {
    */
   respond(exception: unknown, req: FastifyRequest, reply: FastifyReply): void {
     const mapped = this.map(exception, req);
+    this.onError(mapped.error.code);
     const where = { requestId: req.id, method: req.method, url: req.url, status: mapped.status, code: mapped.error.code };
     // Bugs at error level; a dependency's 5xx (UNAVAILABLE, DEADLINE_EXCEEDED…) at warn, with its cause.
     if (mapped.error.code === 'INTERNAL') this.logger.error({ ...where, err: exception }, 'unexpected error');

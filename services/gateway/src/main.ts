@@ -1,6 +1,17 @@
 import 'reflect-metadata';
 import { Streams, Subjects, systemClock } from '@ragops/contracts';
-import { JetStreamJobQueue, KvJobStore, RemoteGenerator, RemoteSearcher } from '@ragops/messaging';
+import {
+  feedbackStreamLimits,
+  interactionStreamLimits,
+  JetStreamFeedbackSink,
+  JetStreamInteractionSink,
+  JetStreamJobQueue,
+  KvJobStore,
+  openFeedbackLog,
+  openInteractionLog,
+  RemoteGenerator,
+  RemoteSearcher,
+} from '@ragops/messaging';
 import { connectNats, createRpcClient, runService, serviceHealthChecks } from '@ragops/platform';
 import { createGatewayApp } from './create-gateway.app.js';
 import { loadGatewayConfig } from './gateway.config.js';
@@ -13,6 +24,15 @@ await runService('gateway', async (log) => {
   const queue = await JetStreamJobQueue.open({ nc, stream: Streams.ingest, subject: Subjects.ingestBatch, durable: Streams.ingestConsumer });
   const jobs = await KvJobStore.open({ nc });
   const client = await createRpcClient({ kind: 'nats', servers: natsUrl }, 'gateway-client', systemClock);
+  // The publisher owns the record streams' limits (INTERACTIONS_MAX_*, FEEDBACK_MAX_*): created or updated here.
+  const i = config.interactions;
+  const records =
+    i.INTERACTIONS === 'on'
+      ? {
+          interactions: new JetStreamInteractionSink(await openInteractionLog(nc, interactionStreamLimits(i), 'update')),
+          feedback: new JetStreamFeedbackSink(await openFeedbackLog(nc, feedbackStreamLimits(i), 'update')),
+        }
+      : {};
   const app = await createGatewayApp(
     {
       searcher: new RemoteSearcher(client.rpc),
@@ -21,6 +41,7 @@ await runService('gateway', async (log) => {
       jobs,
       clock: systemClock,
       logger: log,
+      ...records,
       readiness: () =>
         checkDependencies(
           {

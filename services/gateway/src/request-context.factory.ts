@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
-import { AppError, type Clock, type RequestContext, type TraceContext } from '@ragops/contracts';
+import { AppError, type Clock, type RequestContext } from '@ragops/contracts';
 import type { FastifyRequest } from 'fastify';
 import type { GatewayConfig } from './gateway.config.js';
 import { CLOCK, GATEWAY_CONFIG } from './gateway.tokens.js';
@@ -13,8 +13,6 @@ export const DEFAULT_TENANT = 'default';
 // Ids from a client or a proxy are kept only if they are safe to log and to forward as a header value.
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const TENANT = /^[a-zA-Z0-9_-]{1,64}$/;
-// W3C Trace Context level 1, version 00 (https://www.w3.org/TR/trace-context/#traceparent-header).
-const TRACEPARENT = /^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 /** Fastify's `genReqId`: the caller's x-request-id when sane, else a fresh UUID. Runs once per request. */
 export function requestIdOf(raw: IncomingMessage): string {
@@ -23,8 +21,9 @@ export function requestIdOf(raw: IncomingMessage): string {
 }
 
 /**
- * Builds the RequestContext that travels with the request across every hop: who (tenant), which request
- * (id, trace), until when (one deadline for the whole request) and which release answers (variant).
+ * Builds the RequestContext that travels with the request across every hop: who (tenant), which request (id), until
+ * when (one deadline for the whole request) and which release answers (variant). The caller's W3C trace context is
+ * not copied in: the HTTP span continues it (http.tracing.ts) and every hop carries it in message headers.
  */
 @Injectable()
 export class RequestContextFactory {
@@ -35,15 +34,12 @@ export class RequestContextFactory {
 
   create(req: FastifyRequest, topK?: number): RequestContext {
     const base = this.config.variant;
-    const ctx: RequestContext = {
+    return {
       requestId: req.id,
       tenant: tenantOf(req),
       deadline: this.clock.now() + this.config.requestTimeoutMs,
       variant: topK === undefined || topK === base.retrieval.topK ? base : { ...base, retrieval: { ...base.retrieval, topK } },
     };
-    const trace = traceOf(req);
-    if (trace) ctx.trace = trace;
-    return ctx;
   }
 }
 
@@ -56,12 +52,4 @@ function tenantOf(req: FastifyRequest): string {
     `header ${TENANT_HEADER} must be 1-64 characters of [a-zA-Z0-9_-] (or omitted for the default tenant)`,
     { header: TENANT_HEADER },
   );
-}
-
-/** An invalid traceparent is ignored, as the W3C spec asks, rather than failing the request. */
-function traceOf(req: FastifyRequest): TraceContext | undefined {
-  const parent = req.headers.traceparent;
-  if (typeof parent !== 'string' || !TRACEPARENT.test(parent)) return undefined;
-  const state = req.headers.tracestate;
-  return typeof state === 'string' && state.length <= 512 ? { traceparent: parent, tracestate: state } : { traceparent: parent };
 }

@@ -1,8 +1,9 @@
 import { loadConfig } from '@ragops/contracts';
-import { IndexingEnv, IndexingRules, intVar, LogLevelVar, NatsEnv, StoreEnv, StoreRules } from '@ragops/platform';
+import { IndexingEnv, IndexingRules, intVar, LogLevelVar, MetricsEnv, NatsEnv, StoreEnv, StoreRules } from '@ragops/platform';
 
 export const IngestEnv = NatsEnv.extend(IndexingEnv.shape)
   .extend(StoreEnv.shape)
+  .extend(MetricsEnv.shape)
   .extend({
     /** Deadline for indexing one batch (its embedding calls share it). */
     INGEST_BATCH_TIMEOUT_MS: intVar(60_000, 100, 3_600_000),

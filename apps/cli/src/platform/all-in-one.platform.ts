@@ -4,16 +4,30 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { INestMicroservice } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { type Clock, systemClock } from '@ragops/contracts';
+import { type Clock, Streams, systemClock } from '@ragops/contracts';
 import { EmbeddingModule } from '@ragops/embedding';
 import { createGatewayApp, loadGatewayConfig, checkDependencies } from '@ragops/gateway';
 import { GenerationModule } from '@ragops/generation';
 import { IngestModule } from '@ragops/ingest';
 import { InProcessBus, MemoryJobQueue, MemoryJobStore, RemoteGenerator, RemoteSearcher } from '@ragops/messaging';
-import { buildIngestRunner, buildSearcher, createAnswerGenerator, createCache, createEmbedder, createIndexingParts, createReranker, createRpcClient, serviceHealthChecks, startMicroservice, type ServiceTransport } from '@ragops/platform';
+import {
+  buildIngestRunner,
+  buildSearcher,
+  createAnswerGenerator,
+  createCache,
+  createEmbedder,
+  createIndexingParts,
+  createReranker,
+  createRpcClient,
+  meterIngestQueue,
+  serviceHealthChecks,
+  startMicroservice,
+  type ServiceTransport,
+} from '@ragops/platform';
 import { RetrievalModule } from '@ragops/retrieval';
-import { createLogger } from '@ragops/telemetry';
+import { createLogger, createMetrics, startTracing } from '@ragops/telemetry';
 import { MemoryVectorStore } from '@ragops/vector-store';
+import { startInProcessInteractions, type InProcessInteractions } from '../interactions.platform.js';
 import { loadAllInOneConfig } from './all-in-one.config.js';
 
 export interface AllInOneOptions {
@@ -22,6 +36,8 @@ export interface AllInOneOptions {
   port?: number;
   host?: string;
   clock?: Clock;
+  /** Port of the online evaluation service's /metrics listener (on `host`); default METRICS_PORT when set, else any free port. */
+  evaluationPort?: number;
 }
 
 export interface AllInOnePlatform {
@@ -33,6 +49,8 @@ export interface AllInOnePlatform {
   firstStart: boolean;
   /** The sample corpus directory, unless disabled. */
   sampleCorpus?: string;
+  /** Interaction records, feedback and online evaluation (absent with INTERACTIONS=off). */
+  interactions?: InProcessInteractions;
   close(): Promise<void>;
 }
 
@@ -49,6 +67,8 @@ export async function startAllInOne(options: AllInOneOptions = {}): Promise<AllI
   const port = options.port ?? gatewayConfig.port;
   const host = options.host ?? (env.HOST ? gatewayConfig.host : '127.0.0.1');
   const log = createLogger({ service: 'all-in-one', level: gatewayConfig.logLevel });
+  // Before any adapter is built: adapters are instrumented at construction when tracing is on (OTEL_* variables).
+  const tracing = await startTracing('ragops', env, { log });
 
   const snapshotPath = config.RAGOPS_DATA_DIR === 'none' ? undefined : resolve(config.RAGOPS_DATA_DIR, 'index.snapshot');
   const firstStart = !snapshotPath || !existsSync(snapshotPath);
@@ -59,23 +79,35 @@ export async function startAllInOne(options: AllInOneOptions = {}): Promise<AllI
   const transport: ServiceTransport = { kind: 'in-process', bus };
   const parts = createIndexingParts(config);
   const cache = await createCache(config, { clock, onError: (err) => log.warn({ err }, 'cache connection error') });
-  const embedder = await createEmbedder(config, { clock, cache, onCacheError: (err) => log.warn({ err }, 'embedding cache unavailable') });
+  // One registry per service, as in distributed mode; the gateway's /metrics serves them all (see createGatewayApp below).
+  const metrics = { embedding: createMetrics('embedding'), retrieval: createMetrics('retrieval'), generation: createMetrics('generation'), ingest: createMetrics('ingest') };
+  const embedder = await createEmbedder(config, { clock, cache, metrics: metrics.embedding, onCacheError: (err) => log.warn({ err }, 'embedding cache unavailable') });
   const queue = new MemoryJobQueue({ concurrency: config.INGEST_CONCURRENCY, maxDeliver: config.INGEST_MAX_ATTEMPTS, clock });
   const jobs = new MemoryJobStore({ clock });
   const client = await createRpcClient(transport, 'all-in-one', clock);
 
-  const reranker = createReranker(config, { clock });
+  const reranker = createReranker(config, { clock, metrics: metrics.retrieval });
   const retrieverOptions = { ...(reranker ? { reranker } : {}), rerankCandidates: config.RERANK_CANDIDATES };
   const services: INestMicroservice[] = [];
-  services.push(await startMicroservice(EmbeddingModule.register({ embedder }), 'embedding', transport));
-  services.push(await startMicroservice(RetrievalModule.register({ searcher: buildSearcher(parts, store, client.rpc, clock, retrieverOptions) }), 'retrieval', transport));
-  services.push(await startMicroservice(GenerationModule.register({ generator: createAnswerGenerator(config, { clock }) }), 'generation', transport));
+  services.push(await startMicroservice(EmbeddingModule.register({ embedder }), 'embedding', transport, undefined, metrics.embedding));
+  const searcher = buildSearcher(parts, store, client.rpc, clock, retrieverOptions, metrics.retrieval);
+  services.push(await startMicroservice(RetrievalModule.register({ searcher }), 'retrieval', transport, undefined, metrics.retrieval));
+  const generator = createAnswerGenerator(config, { clock, metrics: metrics.generation });
+  services.push(await startMicroservice(GenerationModule.register({ generator }), 'generation', transport, undefined, metrics.generation));
   const runner = buildIngestRunner(parts, store, client.rpc, jobs, clock, {
     batchTimeoutMs: config.INGEST_BATCH_TIMEOUT_MS,
     maxAttempts: config.INGEST_MAX_ATTEMPTS,
     log,
+    metrics: metrics.ingest,
   });
-  services.push(await startMicroservice(IngestModule.register({ queue, runner }), 'ingest', transport));
+  // The in-memory queue stands for the ingest stream: same label, depth only (it cannot date its messages).
+  const ingestQueue = meterIngestQueue(queue, metrics.ingest, { stream: Streams.ingest, clock, onError: (err) => log.warn({ err }, 'cannot read the ingest backlog') });
+  services.push(await startMicroservice(IngestModule.register({ queue: ingestQueue.queue, runner }), 'ingest', transport, undefined, metrics.ingest));
+  const evaluationPort = options.evaluationPort ?? (env.METRICS_PORT ? Number(env.METRICS_PORT) : 0);
+  const interactions =
+    gatewayConfig.interactions.INTERACTIONS === 'on'
+      ? await startInProcessInteractions(env, gatewayConfig.interactions, transport, { port: evaluationPort, host, log })
+      : undefined;
 
   const gateway = await createGatewayApp(
     {
@@ -84,6 +116,8 @@ export async function startAllInOne(options: AllInOneOptions = {}): Promise<AllI
       queue,
       jobs,
       clock,
+      metrics: createMetrics('gateway', { include: [...Object.values(metrics), ...(interactions ? [interactions.evaluationMetrics] : [])].map((m) => m.registry) }),
+      ...(interactions ? { interactions: interactions.interactions, feedback: interactions.feedback, interactionFeed: interactions.interactions } : {}),
       readiness: () =>
         checkDependencies(serviceHealthChecks(client.rpc, clock, gatewayConfig.readinessTimeoutMs), gatewayConfig.readinessTimeoutMs),
     },
@@ -112,16 +146,21 @@ export async function startAllInOne(options: AllInOneOptions = {}): Promise<AllI
     store,
     firstStart,
     sampleCorpus,
+    ...(interactions ? { interactions } : {}),
     async close() {
       clearInterval(timer);
       await gateway.close();
+      // After the gateway (which publishes its last records on close), so those are still scored.
+      await interactions?.close();
       // Ingest last: its shutdown drains in-flight batches, which still need embedding and the store.
       for (const s of [services[3], services[1], services[2], services[0]]) await s.close();
+      ingestQueue.stop();
       queue.close();
       await client.close();
       await saveIfChanged();
       await store.close();
       await cache.close?.();
+      await tracing.shutdown();
     },
   };
 }

@@ -45,10 +45,10 @@ export class ClaimMatcher {
   /**
    * Sentences of `text` that have at least one content term (a sentence of stop words only, "It is.", claims
    * nothing checkable). Sentences as @ragops/text's chunker splits them (every line break ends one; "Dr." and
-   * "e.g." do not), after dropping list markers and Markdown headings.
+   * "e.g." do not), after dropping `[n]` citation markers, list markers and Markdown headings.
    */
   claims(text: string): Claim[] {
-    const clean = text.replace(HEADING, '').replace(LIST_MARKER, '');
+    const clean = withoutCitationMarkers(text).replace(HEADING, '').replace(LIST_MARKER, '');
     const spans = sentenceSpans(clean);
     const out: Claim[] = [];
     for (let i = 0; i < spans.length; i += 2) {
@@ -75,4 +75,14 @@ export class ClaimMatcher {
     const coverage = found / claim.terms.length;
     return { claim: claim.text, coverage, missingNumbers, supported: coverage >= this.threshold && missingNumbers.length === 0 };
   }
+}
+
+/**
+ * The text without its `[n]` / `[1, 2]` citation markers. They point at passages, they state nothing — but a marker
+ * written after the sentence's full stop ("… endpoints. [1]", the extractive generator's format) would otherwise be
+ * split off as a sentence of its own, the number `1` its one term, and judged an unsupported claim.
+ */
+export function withoutCitationMarkers(text: string): string {
+  // Not after a word character: `a[0]` is an index, not a citation.
+  return text.replace(/[ \t]*(?<!\w)\[\d{1,4}(?:\s*,\s*\d{1,4})*\]/g, '');
 }

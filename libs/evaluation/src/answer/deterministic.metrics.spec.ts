@@ -34,6 +34,12 @@ describe('deterministic faithfulness', () => {
     expect(r).toMatchObject({ metric: 'faithfulness', implementation: 'deterministic', version: 'faithfulness/deterministic@1' });
   });
 
+  it('ignores [n] citation markers, also after the full stop as the extractive generator writes them', () => {
+    const r = deterministicFaithfulness(sample({ answer: `${PARIS} [1] It was built in 1889 [2].`, contexts: [PARIS, BUILT] }), matcher);
+    expect(r.value).toBe(1);
+    expect(r.details?.claims).toHaveLength(2);
+  });
+
   it('lets a claim combine facts from two contexts', () => {
     const r = deterministicFaithfulness(sample({ answer: 'The Eiffel Tower in Paris was built in 1889.', contexts: [PARIS, BUILT] }), matcher);
     expect(r.value).toBe(1);

@@ -1,0 +1,2 @@
+export * from './online.sampler.js';
+export * from './online.evaluator.js';

@@ -1,0 +1,25 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { describeIssues, InteractionRecord } from '@ragops/contracts';
+import type { OnlineEvaluator } from '@ragops/evaluation';
+import type { DeliveryOutcome } from '@ragops/rag';
+import { EVALUATION_LOG, type EvaluationLog, ONLINE_EVALUATOR } from './evaluation.tokens.js';
+
+/** One interaction record from the stream: validate, hand it to the online evaluator, acknowledge. */
+@Injectable()
+export class InteractionHandler {
+  constructor(
+    @Inject(ONLINE_EVALUATOR) private readonly evaluator: OnlineEvaluator,
+    @Inject(EVALUATION_LOG) private readonly log: EvaluationLog,
+  ) {}
+
+  async handle(raw: unknown): Promise<DeliveryOutcome> {
+    const parsed = InteractionRecord.safeParse(raw);
+    if (!parsed.success) {
+      // It will never become valid: acknowledge it rather than have it redelivered.
+      this.log.warn({ issues: describeIssues(parsed.error).slice(0, 5) }, 'skipped an invalid interaction record');
+      return 'ack';
+    }
+    await this.evaluator.onInteraction(parsed.data);
+    return 'ack';
+  }
+}
