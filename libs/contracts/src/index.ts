@@ -11,3 +11,4 @@ export * from './validate.js';
 export * from './vectors.js';
 export * from './config.loader.js';
 export * from './interaction.schema.js';
+export * from './socket-error.js';

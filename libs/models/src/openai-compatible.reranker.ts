@@ -1,7 +1,8 @@
 import { AppError, systemClock, type ChunkHit, type Clock, type RequestContext } from '@ragops/contracts';
 import type { Reranker } from '@ragops/rag';
 import { DEFAULT_RETRY, markTransient, validateRetryOptions, withDeadlineRetry, type DeadlineRetryOptions } from './deadline-retry.policy.js';
-import { errorCodeForStatus, retryAfterSecondsOf, socketCodeOf, UNREACHABLE_SOCKET_CODES } from './openai.errors.js';
+import { socketCodeOf } from '@ragops/contracts';
+import { errorCodeForStatus, retryAfterSecondsOf, UNREACHABLE_SOCKET_CODES } from './openai.errors.js';
 
 /**
  * The two wire shapes of `POST {baseURL}/rerank`:

@@ -1,4 +1,4 @@
-import { AppError, type ErrorCode } from '@ragops/contracts';
+import { AppError, type ErrorCode, socketCodeOf } from '@ragops/contracts';
 import {
   APIConnectionError,
   APIConnectionTimeoutError,
@@ -109,21 +109,6 @@ export function retryAfterSecondsOf(headers: Headers | undefined, now: number): 
   return Number.isFinite(date) ? Math.max(0, Math.ceil((date - now) / 1000)) : undefined;
 }
 
-/** The first `code` along the cause chain (fetch wraps the socket error: TypeError → Error{code}). */
-export function socketCodeOf(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; current && depth < 5; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && code) return code;
-    const nested = (current as { errors?: unknown }).errors;
-    if (Array.isArray(nested) && nested.length > 0) {
-      const inner = socketCodeOf(nested[0]);
-      if (inner) return inner;
-    }
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
 
 function isAbort(error: unknown): boolean {
   return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');

@@ -1,4 +1,4 @@
-import { AppError } from '@ragops/contracts';
+import { AppError, socketCodeOf } from '@ragops/contracts';
 import { QdrantClientResourceExhaustedError, QdrantClientTimeoutError, QdrantClientUnexpectedResponseError } from '@qdrant/js-client-rest';
 
 export interface QdrantCallInfo {
@@ -56,7 +56,7 @@ export function mapQdrantError(error: unknown, call: QdrantCallInfo): AppError {
   if (error instanceof QdrantClientUnexpectedResponseError || nameOf(error) === 'SyntaxError') {
     return new AppError('UPSTREAM_FAILED', `${where} returned an unexpected answer: ${messageOf(error)}`, undefined, opts);
   }
-  const code = socketCode(error);
+  const code = socketCodeOf(error);
   if (code !== undefined && UNREACHABLE.has(code)) {
     return new AppError('UNAVAILABLE', `cannot reach Qdrant for ${call.operation} at ${call.url} (${code}): check QDRANT_URL and that Qdrant is up`, { socketCode: code }, opts);
   }
@@ -100,21 +100,6 @@ function serverMessage(error: HttpFailure): string {
   return error.statusText || 'no message';
 }
 
-/** The first `code` along the cause chain (fetch wraps the socket error: TypeError → Error{code}). */
-function socketCode(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; current && depth < 5; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && code) return code;
-    const nested = (current as { errors?: unknown }).errors;
-    if (Array.isArray(nested) && nested.length > 0) {
-      const inner = socketCode(nested[0]);
-      if (inner) return inner;
-    }
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
 
 // By name, not instanceof: the abort is a DOMException and fetch's errors may come from another realm (a test VM),
 // where instanceof Error is false.
