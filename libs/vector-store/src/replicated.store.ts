@@ -38,7 +38,7 @@ const MAX_CHUNKS_PER_OP = 1000;
 /** Ops buffered per pull: at most PULL_BATCH × max_payload bytes (8 MiB at NATS' default 1 MiB) in memory; a larger batch made one replica decode tens of MiB in one go and starve its own publish acks. */
 const PULL_BATCH = 8;
 /**
- * Wait for a write's ack. Longer than the connection's 5 s default: an op is up to max_payload and JetStream persists
+ * Wait for a write's ack (and for JetStream API answers such as the stream's state). Longer than the connection's 5 s default: an op is up to max_payload and JetStream persists
  * it before acking, which on a busy disk or a loaded 2-core machine has taken over 5 s for a 1 MiB op. A store that
  * cannot ack within this is reported UNAVAILABLE (the write may still land; writes are idempotent).
  */
@@ -120,9 +120,9 @@ export class ReplicatedVectorStore implements VectorStore {
   static async open(opts: ReplicatedVectorStoreOptions): Promise<ReplicatedVectorStore> {
     const subject = `${opts.subjectPrefix}.ops`;
     try {
-      const jsm = await jetstreamManager(opts.nc);
+      const jsm = await jetstreamManager(opts.nc, { timeout: PUBLISH_ACK_TIMEOUT_MS });
       await ensureStream(jsm, opts.stream, subject);
-      const js = jetstream(opts.nc);
+      const js = jetstream(opts.nc, { timeout: PUBLISH_ACK_TIMEOUT_MS });
       const consumer = await js.consumers.get(opts.stream, { filter_subjects: subject, deliver_policy: DeliverPolicy.All });
       // Bounded by message count, not bytes: a pull whose byte budget has shrunk below the size of the next op
       // (upsert ops are close to max_payload) is not served, and the replica stalls until the pull expires.
