@@ -19,6 +19,7 @@ import {
   type TraceCarrier,
   traceHeaders,
   tracingActive,
+  unsampledTrace,
   withLogFields,
 } from '@ragops/telemetry';
 
@@ -58,6 +59,7 @@ function batchAttributes(info: QueueTraceInfo): Attributes {
  */
 export function tracedPublish<T>(info: QueueTraceInfo, publish: (headers: Record<string, string> | undefined) => Promise<T>): Promise<T> {
   if (!tracingActive()) return publish(undefined);
+  if (unsampledTrace()) return publish(traceHeaders());
   const attributes = { ...batchAttributes(info), [ATTR_MESSAGING_OPERATION_TYPE]: 'send', [ATTR_MESSAGING_OPERATION_NAME]: 'send' };
   return inSpan(`send ${info.subject}`, { kind: SpanKind.PRODUCER, attributes }, () => publish(traceHeaders()));
 }

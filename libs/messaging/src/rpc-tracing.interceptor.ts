@@ -15,6 +15,7 @@ import {
   markSpanFailed,
   type TraceCarrier,
   tracingActive,
+  unsampledTrace,
   withLogFields,
 } from '@ragops/telemetry';
 import { finalize, type Observable, tap } from 'rxjs';
@@ -40,6 +41,8 @@ export class RpcTracingInterceptor implements NestInterceptor {
     if (!tracingActive() || isProbeSubject(message.subject)) return withLogFields(fields, () => next.handle());
 
     const parent = extractTraceContext(message.carrier);
+    // An unsampled trace: no span, but the handler runs in the caller's context so its own calls pass the decision on.
+    if (unsampledTrace(parent)) return context.with(contextWithLogFields(parent, fields), () => next.handle());
     const span = getTracer().startSpan(
       `process ${message.subject}`,
       {

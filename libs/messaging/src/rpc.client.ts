@@ -13,6 +13,7 @@ import {
   markSpanFailed,
   traceHeaders,
   tracingActive,
+  unsampledTrace,
 } from '@ragops/telemetry';
 import { lastValueFrom, timeout, TimeoutError } from 'rxjs';
 import type { ZodType } from 'zod';
@@ -47,7 +48,8 @@ export class RpcClient {
     if (budget <= 0) {
       throw new AppError('DEADLINE_EXCEEDED', `the request's deadline passed before ${subject} could be called`);
     }
-    if (!tracingActive() || isProbeSubject(subject)) return this.call(subject, envelope, reply, budget);
+    // Untraced, a probe, or an unsampled trace (the dispatch hook still passes its context on): no span.
+    if (!tracingActive() || isProbeSubject(subject) || unsampledTrace()) return this.call(subject, envelope, reply, budget);
     const span = getTracer().startSpan(`send ${subject}`, {
       kind: SpanKind.CLIENT,
       attributes: {

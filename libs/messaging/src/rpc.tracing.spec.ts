@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { Controller, type INestMicroservice, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
-import { SpanKind } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, SpanKind, trace, TraceFlags } from '@opentelemetry/api';
 import { AppError, defaultVariant, HealthReply, type RequestContext, SearchReply } from '@ragops/contracts';
 import { currentLogFields, type InMemoryTracing, type LogFields, startInMemoryTracing } from '@ragops/telemetry';
 import { z } from 'zod';
@@ -14,13 +14,14 @@ import { InProcessServer } from './in-process.server.js';
 import { RpcClient } from './rpc.client.js';
 import { RpcTracingInterceptor } from './rpc-tracing.interceptor.js';
 
-const seen: { metadata?: Record<string, string>; fields?: LogFields }[] = [];
+const seen: { metadata?: Record<string, string>; fields?: LogFields; traceId?: string }[] = [];
 
 @Controller()
 class Handlers {
   @MessagePattern('ragops.v1.test.search')
   search(@Payload() _raw: unknown, @Ctx() ctx: InProcessContext): SearchReply {
-    seen.push({ metadata: ctx.getMetadata(), fields: currentLogFields() });
+    // The active span's trace id is what every log line the handler writes carries (the logger's mixin).
+    seen.push({ metadata: ctx.getMetadata(), fields: currentLogFields(), traceId: trace.getActiveSpan()?.spanContext().traceId });
     return { index: 'i', hits: [], timings: {} };
   }
 
@@ -106,5 +107,40 @@ describe('RPC tracing over the in-process transport (the same code path as NATS,
       expect(await tracing.spans()).toEqual([]);
       expect(seen[0]!.metadata).toBeUndefined();
     });
+  });
+});
+
+describe('an unsampled trace (parent-based sampling) records nothing downstream but keeps passing its decision on', () => {
+  let app: INestMicroservice;
+  let rpc: RpcClient;
+  let tracing: InMemoryTracing;
+
+  beforeAll(async () => {
+    tracing = await startInMemoryTracing('unsampled', { OTEL_TRACES_SAMPLER: 'parentbased_always_on' });
+    const bus = new InProcessBus(quiet);
+    app = await NestFactory.createMicroservice(TestModule, { strategy: new InProcessServer(bus), logger: false });
+    app.useGlobalInterceptors(new RpcTracingInterceptor());
+    await app.listen();
+    rpc = new RpcClient(new InProcessClient(bus));
+  });
+  afterAll(async () => {
+    await app.close();
+    await tracing.shutdown();
+  });
+
+  it('forwards the unsampled traceparent, creates no span, and still logs with the trace id', async () => {
+    seen.length = 0;
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const unsampled = trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.NONE, isRemote: true });
+    await context.with(unsampled, () => rpc.request('ragops.v1.test.search', { ctx, data: {} }, SearchReply));
+    expect(seen[0]!.metadata?.traceparent).toBe(`00-${traceId}-00f067aa0ba902b7-00`);
+    expect(seen[0]!.traceId).toBe(traceId);
+    expect(seen[0]!.fields).toEqual({ requestId: 'req-7', tenant: 'acme', variant: 'canary' });
+    expect(await tracing.spans()).toEqual([]);
+
+    // A sampled parent in the same process is still traced in full.
+    const sampled = trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.SAMPLED, isRemote: true });
+    await context.with(sampled, () => rpc.request('ragops.v1.test.search', { ctx, data: {} }, SearchReply));
+    expect((await tracing.spans()).map((s) => s.name).sort()).toEqual(['process ragops.v1.test.search', 'send ragops.v1.test.search']);
   });
 });

@@ -86,7 +86,7 @@ export async function startTracing(serviceName: string, env: Record<string, stri
       }
     },
   };
-  setTracingActive(true);
+  setTracingActive(true, settings.sampler.startsWith('parentbased_'));
   return handle(true, settings, true);
 }
 
@@ -154,14 +154,15 @@ export interface InMemoryTracing extends TracingHandle {
 }
 
 /**
- * Test hook: traces every span into memory (synchronously, always sampled), whatever the environment says. One Jest
- * file runs every service in one process, so this one exporter sees a request's spans from all of them.
+ * Test hook: traces every span into memory (synchronously; always sampled unless `env` names another
+ * OTEL_TRACES_SAMPLER), whatever the process environment says. One Jest file runs every service in one process, so
+ * this one exporter sees a request's spans from all of them.
  */
-export async function startInMemoryTracing(serviceName = 'ragops-test'): Promise<InMemoryTracing> {
+export async function startInMemoryTracing(serviceName = 'ragops-test', env: Record<string, string> = {}): Promise<InMemoryTracing> {
   if (tracingActive()) throw new Error('tracing is already started in this process; shut it down first');
   const sdk = await import('@opentelemetry/sdk-trace');
   const exporter = new sdk.InMemorySpanExporter();
-  const started = await startTracing(serviceName, { OTEL_TRACES_SAMPLER: 'always_on' }, { spanProcessors: [new sdk.SimpleSpanProcessor({ exporter })] });
+  const started = await startTracing(serviceName, { OTEL_TRACES_SAMPLER: 'always_on', ...env }, { spanProcessors: [new sdk.SimpleSpanProcessor({ exporter })] });
   return {
     ...started,
     spans: async () => {

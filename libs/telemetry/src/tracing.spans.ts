@@ -1,4 +1,4 @@
-import { type Attributes, type Context, context, createContextKey, type Span, type SpanOptions, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
+import { type Attributes, type Context, context, createContextKey, type Span, type SpanOptions, SpanStatusCode, trace, TraceFlags, type Tracer } from '@opentelemetry/api';
 import { AppError } from '@ragops/contracts';
 import { ATTR_ERROR_TYPE } from './tracing.attributes.js';
 
@@ -6,6 +6,7 @@ import { ATTR_ERROR_TYPE } from './tracing.attributes.js';
 export const TRACER_NAME = 'ragops';
 
 let active = false;
+let parentBased = false;
 let current: Tracer = trace.getTracer(TRACER_NAME);
 
 /**
@@ -24,10 +25,22 @@ export function tracingActive(): boolean {
   return active;
 }
 
-/** @internal Flipped by startTracing / its shutdown. */
-export function setTracingActive(value: boolean): void {
+/** @internal Flipped by startTracing / its shutdown; `followsParent`: the sampler is one of the parentbased_* ones. */
+export function setTracingActive(value: boolean, followsParent = false): void {
   active = value;
+  parentBased = value && followsParent;
   current = trace.getTracer(TRACER_NAME);
+}
+
+/**
+ * True when the trace of `ctx` was decided "not sampled" and the sampler follows the parent, so nothing below it will
+ * be recorded. Instrumentation then skips its spans and only passes the context on (downstream hops must still learn
+ * the decision): with `parentbased_traceidratio`, the unsampled majority of requests costs almost nothing.
+ */
+export function unsampledTrace(ctx: Context = context.active()): boolean {
+  if (!parentBased) return false;
+  const sc = trace.getSpanContext(ctx);
+  return sc !== undefined && (sc.traceFlags & TraceFlags.SAMPLED) === 0;
 }
 
 /**
@@ -36,6 +49,8 @@ export function setTracingActive(value: boolean): void {
  * becomes `error.type`.
  */
 export async function inSpan<T>(name: string, options: SpanOptions, fn: (span: Span) => Promise<T>, parent: Context = context.active()): Promise<T> {
+  // An unsampled trace records nothing: hand over its (non-recording) span instead of starting another.
+  if (unsampledTrace(parent)) return fn(trace.getSpan(parent)!);
   return current.startActiveSpan(name, options, parent, async (span) => {
     try {
       return await fn(span);
