@@ -13,7 +13,7 @@
  *   rotating the order per round. Direct, but at the mercy of whatever else runs on a shared machine.
  *
  *   node bench/dist/tracing-overhead.bench.js [--modes distributed,all-in-one] [--rounds 5] [--sequential-rounds 3]
- *     [--duration 10] [--warmup 3] [--paired-rate 25] [--connections 10] [--rate 200] [--retrieval-mode hybrid]
+ *     [--duration 10] [--warmup 3] [--paired-rate 40] [--connections 10] [--rate 200] [--retrieval-mode hybrid]
  *
  * Needs a build (`node scripts/build.mjs`) and nats-server for distributed mode.
  */
@@ -39,7 +39,7 @@ const { values: args } = parseArgs({
     modes: { type: 'string', default: 'distributed,all-in-one' },
     rounds: { type: 'string', default: '5' },
     'sequential-rounds': { type: 'string', default: '3' },
-    'paired-rate': { type: 'string', default: '25' },
+    'paired-rate': { type: 'string', default: '40' },
     duration: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '3' },
     connections: { type: 'string', default: '10' },

@@ -74,3 +74,18 @@ describe('parseResourceAttributes', () => {
     expect(() => parseResourceAttributes('k=%E2%28')).toThrow(/percent-encoding/);
   });
 });
+
+describe('propagators and batch settings', () => {
+  it('defaults to W3C trace context and baggage; none turns propagation off; others are refused', () => {
+    expect(loadTracingSettings('g', {}).propagators).toEqual(['tracecontext', 'baggage']);
+    expect(loadTracingSettings('g', { OTEL_PROPAGATORS: 'tracecontext' }).propagators).toEqual(['tracecontext']);
+    expect(loadTracingSettings('g', { OTEL_PROPAGATORS: 'none' }).propagators).toEqual([]);
+    expect(() => loadTracingSettings('g', { OTEL_PROPAGATORS: 'b3' })).toThrow(/OTEL_PROPAGATORS="b3"/);
+  });
+
+  it('reads the batch span processor limits, keeping the batch within the queue', () => {
+    expect(loadTracingSettings('g', {}).batch).toEqual({ scheduledDelayMillis: 5000, exportTimeoutMillis: 30000, maxQueueSize: 2048, maxExportBatchSize: 512 });
+    expect(loadTracingSettings('g', { OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_BSP_MAX_QUEUE_SIZE: '100' }).batch).toMatchObject({ scheduledDelayMillis: 200, maxQueueSize: 100, maxExportBatchSize: 100 });
+    expect(() => loadTracingSettings('g', { OTEL_BSP_MAX_QUEUE_SIZE: '0' })).toThrow(/OTEL_BSP_MAX_QUEUE_SIZE="0"/);
+  });
+});

@@ -18,7 +18,20 @@ export type TraceSamplerName = (typeof TRACE_SAMPLERS)[number];
 export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json', 'grpc'] as const;
 export type OtlpProtocol = (typeof OTLP_PROTOCOLS)[number];
 
-const exporterList = (v: string) => v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+/** Propagators this platform speaks (OTEL_PROPAGATORS). B3 and Jaeger headers are not carried. */
+export const PROPAGATORS = ['tracecontext', 'baggage', 'none'] as const;
+export type PropagatorName = (typeof PROPAGATORS)[number];
+
+const list = (v: string) => v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+/** A comma-separated list whose every member is one of `allowed`. */
+const listOf = <T extends string>(allowed: readonly T[]) =>
+  z
+    .string()
+    .refine((v) => list(v).length > 0 && list(v).every((x) => (allowed as readonly string[]).includes(x)), {
+      error: `must be a comma-separated list of ${allowed.join(', ')}`,
+    })
+    .transform((v) => [...new Set(list(v))] as T[]);
+const count = (max: number) => z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(max, `must be at most ${max}`);
 const endpoint = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
 /**
@@ -30,13 +43,8 @@ export const TracingEnv = z.object({
     .enum(['true', 'false'], { error: 'must be true or false' })
     .default('false')
     .transform((v) => v === 'true'),
-  OTEL_TRACES_EXPORTER: z
-    .string()
-    .refine((v) => exporterList(v).length > 0 && exporterList(v).every((x) => (TRACE_EXPORTERS as readonly string[]).includes(x)), {
-      error: `must be a comma-separated list of ${TRACE_EXPORTERS.join(', ')}`,
-    })
-    .transform((v) => exporterList(v) as TraceExporterName[])
-    .optional(),
+  OTEL_TRACES_EXPORTER: listOf(TRACE_EXPORTERS).optional(),
+  OTEL_PROPAGATORS: listOf(PROPAGATORS).default(['tracecontext', 'baggage']),
   OTEL_EXPORTER_OTLP_ENDPOINT: endpoint.optional(),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: endpoint.optional(),
   OTEL_EXPORTER_OTLP_PROTOCOL: z.enum(OTLP_PROTOCOLS).optional(),
@@ -45,6 +53,11 @@ export const TracingEnv = z.object({
   OTEL_TRACES_SAMPLER_ARG: z.coerce.number({ error: 'must be a number' }).min(0, 'must be in [0, 1]').max(1, 'must be in [0, 1]').optional(),
   OTEL_SERVICE_NAME: z.string().min(1).max(255).optional(),
   OTEL_RESOURCE_ATTRIBUTES: z.string().optional(),
+  // Batch span processor (https://opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables/#batch-span-processor)
+  OTEL_BSP_SCHEDULE_DELAY: count(600_000).default(5_000),
+  OTEL_BSP_EXPORT_TIMEOUT: count(600_000).default(30_000),
+  OTEL_BSP_MAX_QUEUE_SIZE: count(1_000_000).default(2_048),
+  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: count(1_000_000).default(512),
 });
 
 export interface TracingSettings {
@@ -58,6 +71,9 @@ export interface TracingSettings {
   samplerRatio: number;
   serviceName: string;
   resourceAttributes: Record<string, string>;
+  /** Empty: trace context is not propagated at all (OTEL_PROPAGATORS=none). */
+  propagators: Exclude<PropagatorName, 'none'>[];
+  batch: { scheduledDelayMillis: number; exportTimeoutMillis: number; maxQueueSize: number; maxExportBatchSize: number };
 }
 
 /**
@@ -82,6 +98,14 @@ export function loadTracingSettings(defaultServiceName: string, env: Record<stri
     samplerRatio: e.OTEL_TRACES_SAMPLER_ARG ?? 1,
     serviceName: e.OTEL_SERVICE_NAME ?? resourceAttributes['service.name'] ?? defaultServiceName,
     resourceAttributes,
+    propagators: e.OTEL_PROPAGATORS.includes('none') ? [] : e.OTEL_PROPAGATORS.filter((p): p is Exclude<PropagatorName, 'none'> => p !== 'none'),
+    batch: {
+      scheduledDelayMillis: e.OTEL_BSP_SCHEDULE_DELAY,
+      exportTimeoutMillis: e.OTEL_BSP_EXPORT_TIMEOUT,
+      maxQueueSize: e.OTEL_BSP_MAX_QUEUE_SIZE,
+      // The spec requires batch ≤ queue.
+      maxExportBatchSize: Math.min(e.OTEL_BSP_MAX_EXPORT_BATCH_SIZE, e.OTEL_BSP_MAX_QUEUE_SIZE),
+    },
   };
 }
 

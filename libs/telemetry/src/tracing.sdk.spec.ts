@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from '@jest/globals';
 import { trace } from '@opentelemetry/api';
 import { startInMemoryTracing, startTracing } from './tracing.sdk.js';
+import { traceHeaders } from './tracing.propagation.js';
 import { getTracer, inSpan, tracingActive } from './tracing.spans.js';
 
 /** A minimal OTLP/HTTP receiver: records what arrives at /v1/traces. */
@@ -54,6 +55,35 @@ describe('startTracing', () => {
       await receiver.close();
     }
     expect(tracingActive()).toBe(false);
+  });
+
+  it('speaks OTLP/HTTP JSON when OTEL_EXPORTER_OTLP_PROTOCOL says so, to the signal-specific endpoint as given', async () => {
+    const receiver = await otlpReceiver();
+    const handle = await startTracing('generation', { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.url}/custom/traces`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' });
+    try {
+      await inSpan('json-span', {}, async () => undefined);
+      await handle.forceFlush();
+      const post = receiver.posts[0]!;
+      expect(post.path).toBe('/custom/traces');
+      expect(post.type).toContain('application/json');
+      const body = JSON.parse(post.body.toString('utf8')) as { resourceSpans: { scopeSpans: { spans: { name: string }[] }[] }[] };
+      expect(body.resourceSpans[0]!.scopeSpans[0]!.spans.map((x) => x.name)).toEqual(['json-span']);
+    } finally {
+      await handle.shutdown();
+      await receiver.close();
+    }
+  });
+
+  it('propagates per OTEL_PROPAGATORS: traceparent by default, nothing with none', async () => {
+    for (const [env, expectHeader] of [[{}, true], [{ OTEL_PROPAGATORS: 'none' }, false]] as const) {
+      const t = await startInMemoryTracing('propagation', env);
+      try {
+        const headers = await inSpan('outbound', {}, async () => traceHeaders());
+        expect(headers?.traceparent !== undefined).toBe(expectHeader);
+      } finally {
+        await t.shutdown();
+      }
+    }
   });
 
   it('lets the first caller own the SDK; a second start gets a handle whose shutdown does nothing', async () => {

@@ -30,8 +30,8 @@ let owner: { processors: SpanProcessor[]; shutdown: () => Promise<void> } | unde
 /**
  * Starts OpenTelemetry tracing for this process (`@opentelemetry/sdk-node`), configured by the standard OTEL_*
  * variables in `env` (see tracing.config.ts): exporters (otlp over http/protobuf, http/json or grpc; console),
- * sampler, service name and resource attributes. W3C trace context is the propagator unless OTEL_PROPAGATORS says
- * otherwise. OpenTelemetry metrics and logs stay off: metrics are Prometheus (prom-client), logs are pino JSON.
+ * sampler, service name and resource attributes, propagators (W3C trace context and baggage unless OTEL_PROPAGATORS
+ * says otherwise), batch span processor limits (OTEL_BSP_*, which the SDK does not read when given processors). OpenTelemetry metrics and logs stay off: metrics are Prometheus (prom-client), logs are pino JSON.
  *
  * Without an exporter nothing is loaded or registered and every instrumented call takes its untraced path.
  * The first caller in a process owns the SDK: a second call (the all-in-one inside a test that already installed an
@@ -43,10 +43,12 @@ export async function startTracing(serviceName: string, env: Record<string, stri
   const processors = options.spanProcessors ?? (settings.enabled ? await processorsFor(settings) : []);
   if (processors.length === 0) return handle(false, settings, false);
 
-  const { startNodeSdk } = await import('@opentelemetry/sdk-node');
+  const [{ startNodeSdk }, core] = await Promise.all([import('@opentelemetry/sdk-node'), import('@opentelemetry/core')]);
   const sdk = startNodeSdk({
     logLevel: 'warn',
     spanProcessors: processors,
+    // Passed explicitly: the SDK would read OTEL_PROPAGATORS from process.env, not from the validated `env`.
+    propagators: settings.propagators.map((name) => (name === 'tracecontext' ? new core.W3CTraceContextPropagator() : new core.W3CBaggagePropagator())),
     sampler: await samplerFor(settings),
     resourceAttributes: {
       ...settings.resourceAttributes,
@@ -108,7 +110,7 @@ async function processorsFor(s: TracingSettings): Promise<SpanProcessor[]> {
   const out: SpanProcessor[] = [];
   for (const name of s.exporters) {
     if (name === 'console') out.push(new sdk.SimpleSpanProcessor({ exporter: new sdk.ConsoleSpanExporter() }));
-    else out.push(new sdk.BatchSpanProcessor({ exporter: await otlpExporter(s) }));
+    else out.push(new sdk.BatchSpanProcessor({ exporter: await otlpExporter(s), ...s.batch }));
   }
   return out;
 }
