@@ -79,6 +79,8 @@ const { values: args } = parseArgs({
     'skip-load': { type: 'boolean', default: false },
     'skip-direct': { type: 'boolean', default: false },
     'skip-interleaved': { type: 'boolean', default: false },
+    /** Load measurements of one setting only (on or off), e.g. to profile it with `node --cpu-prof`. */
+    only: { type: 'string' },
     blocks: { type: 'string', default: '12' },
     /** Seconds between scrapes of /metrics during the "on" loads; 0: none. */
     'scrape-every': { type: 'string', default: '1' },
@@ -250,7 +252,7 @@ const loadRows: LoadRow[] = [];
 if (!args['skip-load']) {
   for (let round = 1; round <= rounds; round++) {
     const order: Setting[] = round % 2 === 1 ? ['on', 'off'] : ['off', 'on'];
-    for (const setting of order) {
+    for (const setting of order.filter((x) => args.only === undefined || x === args.only)) {
       const platform = await startComposed(setting === 'on');
       let scraped = 0;
       // As an aggressive Prometheus would (every second by default, rather than every 15 s), while the load runs.

@@ -23,5 +23,4 @@ export * from './rpc-tracing.interceptor.js';
 export * from './interaction.env.js';
 export * from './interaction.jetstream.js';
 export * from './interaction.memory.js';
-export * from './interaction.metrics.js';
 export * from './interaction.tail.js';

@@ -78,6 +78,8 @@ const CODE_LABEL = oneOf(ERROR_CODE_VALUES, 'stable error code from @ragops/cont
 export const CIRCUIT_STATES = ['closed', 'open', 'half_open'] as const;
 export const CACHES = ['embedding', 'retrieval', 'answer', 'semantic'] as const;
 export const EVAL_METRICS = ['faithfulness', 'answer_relevance', 'context_relevance', 'citation_accuracy'] as const;
+/** What online evaluation did with one interaction record (libs/evaluation's InteractionDecision). */
+export const ONLINE_EVAL_DECISIONS = ['sampled', 'not_sampled', 'error', 'no_content', 'no_answer', 'duplicate'] as const;
 
 // ---- Buckets --------------------------------------------------------------------------------------------------
 
@@ -423,6 +425,39 @@ export const METRIC_CATALOGUE = {
     help: 'Interactions sampled for online evaluation, by outcome.',
     labels: { variant: VARIANT_LABEL, outcome: oneOf(['scored', 'failed'], 'failed = the judge errored') },
     emittedBy: ['evaluation'],
+  },
+  onlineEvalInteractions: {
+    name: 'ragops_online_eval_interactions_total',
+    type: 'counter',
+    group: 'quality',
+    help: 'Interaction records read by online evaluation, by decision: sampled (scored), not_sampled, or skipped (error, no_content, no_answer, duplicate).',
+    labels: { variant: VARIANT_LABEL, decision: oneOf(ONLINE_EVAL_DECISIONS, 'sampling decision or skip reason') },
+    emittedBy: ['evaluation'],
+  },
+  onlineEvalUnparseable: {
+    name: 'ragops_online_eval_unparseable_total',
+    type: 'counter',
+    group: 'quality',
+    help: 'LLM-judge outputs that were not valid JSON or failed the verdict schema (retries included).',
+    labels: { variant: VARIANT_LABEL, eval_metric: oneOf(EVAL_METRICS, 'which judgement') },
+    emittedBy: ['evaluation'],
+  },
+  onlineEvalDuration: {
+    name: 'ragops_online_eval_duration_seconds',
+    type: 'histogram',
+    group: 'quality',
+    help: 'Time to score one sampled interaction with every configured metric.',
+    labels: { implementation: oneOf(['deterministic', 'llm-judge'], 'how scores are produced') },
+    buckets: STAGE_BUCKETS,
+    emittedBy: ['evaluation'],
+  },
+  interactionRecords: {
+    name: 'ragops_interaction_records_total',
+    type: 'counter',
+    group: 'quality',
+    help: 'Interaction records by fate: published to the stream, dropped (publish queue full) or failed (stream unreachable or refused).',
+    labels: { outcome: oneOf(['published', 'dropped', 'failed'], 'what became of the record') },
+    emittedBy: ['gateway'],
   },
 } as const satisfies Record<string, MetricDef>;
 

@@ -89,6 +89,8 @@ describe('EvaluationModule (in process, memory streams)', () => {
       expect(sample(text, 'ragops_online_eval_score_count', { variant, eval_metric: 'answer_relevance' })).toBe(1);
       expect(sample(text, 'ragops_online_eval_score_count', { variant, eval_metric: 'context_relevance' })).toBe(1);
       expect(sample(text, 'ragops_online_eval_interactions_total', { variant, decision: 'sampled' })).toBe(1);
+      // No judge here, so nothing unparseable: a 0 per metric from the variant's first record, not a missing series.
+      expect(sample(text, 'ragops_online_eval_unparseable_total', { variant, eval_metric: 'faithfulness' })).toBe(0);
     }
     expect(sample(text, 'ragops_online_eval_duration_seconds_count', { implementation: 'deterministic' })).toBe(2);
     expect(text).toContain('service="evaluation"');

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { trace } from '@opentelemetry/api';
-import { interactionRecordsCounter } from '@ragops/messaging';
 import { FeedbackService, InteractionRecorder } from '@ragops/rag';
 import { redactPii } from '@ragops/telemetry';
 import type { GatewayConfig } from './gateway.config.js';
@@ -25,7 +24,7 @@ export function buildInteractionParts(deps: ResolvedGatewayDeps, config: Gateway
   if (c.INTERACTIONS === 'off') return {};
   const parts: InteractionParts = {};
   if (deps.interactions) {
-    const counter = interactionRecordsCounter(deps.metrics);
+    const counter = deps.metrics.interactionRecords;
     let failures = 0;
     let lastLog = Number.NEGATIVE_INFINITY;
     parts.recorder = new InteractionRecorder({

@@ -135,6 +135,28 @@ export function ragQualityDashboard(): Dashboard {
             queries: [{ expr: sumRate(M.onlineEvalJudged.name, V, 'variant, outcome'), legend: '{{variant}} {{outcome}}' }],
           }),
           timeseriesPanel({
+            title: 'Interaction records',
+            description:
+              'Gateway: records published to the interaction stream, dropped (publish queue full) or failed. Evaluation: records read, by sampling decision or skip reason.',
+            unit: 'short',
+            queries: [
+              { expr: sumRate(M.interactionRecords.name, '', 'outcome'), legend: 'gateway {{outcome}}' },
+              { expr: sumRate(M.onlineEvalInteractions.name, V, 'decision'), legend: 'evaluation {{decision}}' },
+            ],
+          }),
+          timeseriesPanel({
+            title: 'Unparseable judge outputs',
+            description: 'LLM-judge replies that were not valid JSON or failed the verdict schema, per second (retries included).',
+            unit: 'short',
+            queries: [{ expr: sumRate(M.onlineEvalUnparseable.name, V, 'variant, eval_metric'), legend: '{{variant}} {{eval_metric}}' }],
+          }),
+          timeseriesPanel({
+            title: 'Scoring time p95',
+            description: 'Time to score one sampled interaction with every configured metric.',
+            unit: 's',
+            queries: [{ expr: quantile(0.95, M.onlineEvalDuration.name, '', 'implementation'), legend: '{{implementation}}' }],
+          }),
+          timeseriesPanel({
             title: 'Truncations',
             description: 'Context chunks dropped to fit the budget, and completions cut at max tokens, per second.',
             unit: 'short',
