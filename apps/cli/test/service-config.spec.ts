@@ -40,6 +40,7 @@ describe('service start-up with a bad configuration', () => {
     ['generation', { LLM_PROVIDER: 'openai', LLM_TEMPERATURE: '5', LLM_STREAM: 'sometimes' }, ['LLM_MODEL', 'LLM_API_KEY', 'LLM_TEMPERATURE', 'LLM_STREAM']],
     ['retrieval', { RERANK_PROVIDER: 'openai', RERANK_FLAVOR: 'cohere' }, ['RERANK_BASE_URL', 'RERANK_MODEL', 'RERANK_FLAVOR']],
     ['ingest', { VECTOR_STORE: 'pinecone', INGEST_CONCURRENCY: '0', CHUNK_MAX_TOKENS: 'x' }, ['VECTOR_STORE', 'INGEST_CONCURRENCY', 'CHUNK_MAX_TOKENS']],
+    ['gateway', { RATE_LIMIT_REQUESTS: '-5', RATE_LIMIT_STORE: 'redis', RATE_LIMIT_FAIL: 'sometimes' }, ['RATE_LIMIT_REQUESTS', 'REDIS_URL', 'RATE_LIMIT_FAIL']],
   ])('%s exits 1 naming every bad key (%j)', async (service, env, keys) => {
     const exit = await runService(service, { ...nowhere, ...env });
     expect(exit.code).toBe(1);

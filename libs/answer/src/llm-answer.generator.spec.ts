@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { AppError, GenerateReply, ManualClock, parseOrThrow, type ChunkHit, type RequestContext } from '@ragops/contracts';
 import type { ChatCompletion, ChatModel, ChatRequest } from '@ragops/rag';
-import { testContext } from '@ragops/testing';
+import { appErrorOf, testContext } from '@ragops/testing';
 import { cl100kCounter } from '@ragops/text';
 import { NO_ANSWER_TEXT } from './extractive.generator.js';
 import { LlmAnswerGenerator, parseCitations, promptHash, type LlmAnswerGeneratorOptions } from './llm-answer.generator.js';
@@ -45,16 +45,6 @@ const ctx = (overrides: Parameters<typeof testContext>[0] = {}) => testContext({
 
 function generator(chat: ChatModel, overrides: Partial<LlmAnswerGeneratorOptions> = {}) {
   return new LlmAnswerGenerator({ chat, counter, maxAnswerTokens: 256, maxContextTokens: 2_000, clock: new ManualClock(0), ...overrides });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(AppError);
-    return error as AppError;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('LlmAnswerGenerator', () => {
@@ -172,7 +162,7 @@ describe('LlmAnswerGenerator', () => {
 
   it('refuses a question that leaves no room in the context window', async () => {
     const chat = new ScriptedChat(() => ({}));
-    const error = await rejection(
+    const error = await appErrorOf(
       generator(chat, { contextWindow: 300, maxAnswerTokens: 200 }).generate({ query: 'why '.repeat(300), chunks }, ctx()),
     );
     expect(error.code).toBe('VALIDATION_FAILED');
@@ -191,7 +181,7 @@ describe('LlmAnswerGenerator', () => {
 
   it('gives UPSTREAM_FAILED for an empty answer, hinting at maxAnswerTokens when the model ran out', async () => {
     const chat = new ScriptedChat(() => ({ choices: ['   '], finishReason: 'length' }));
-    const error = await rejection(generator(chat).generate({ query, chunks }, ctx()));
+    const error = await appErrorOf(generator(chat).generate({ query, chunks }, ctx()));
     expect(error.code).toBe('UPSTREAM_FAILED');
     expect(error.message).toContain('maxAnswerTokens 256');
     expect(error.details).toEqual({ finishReason: 'length' });
@@ -213,7 +203,7 @@ describe('LlmAnswerGenerator', () => {
     await generator(chat, { promptId: 'rag-answer@1' }).generate({ query, chunks }, variantCtx);
     expect(chat.requests[1]!.messages[0]!.content).toBe(getPrompt('rag-answer@1').system);
     variantCtx.variant = { ...variantCtx.variant, prompt: 'nope@9' };
-    expect((await rejection(generator(chat).generate({ query, chunks }, variantCtx))).code).toBe('VALIDATION_FAILED');
+    expect((await appErrorOf(generator(chat).generate({ query, chunks }, variantCtx))).code).toBe('VALIDATION_FAILED');
   });
 
   it('passes model errors through unchanged and calls nothing after the deadline', async () => {
@@ -222,7 +212,7 @@ describe('LlmAnswerGenerator', () => {
     await expect(generator(failing).generate({ query, chunks }, ctx())).rejects.toBe(limited);
 
     const chat = new ScriptedChat(() => ({}));
-    const late = await rejection(generator(chat, { clock: new ManualClock(50_000) }).generate({ query, chunks }, ctx({ now: 0 })));
+    const late = await appErrorOf(generator(chat, { clock: new ManualClock(50_000) }).generate({ query, chunks }, ctx({ now: 0 })));
     expect(late.code).toBe('DEADLINE_EXCEEDED');
     expect(chat.requests).toHaveLength(0);
   });

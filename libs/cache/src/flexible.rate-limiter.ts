@@ -51,16 +51,18 @@ export class FlexibleRateLimiter implements RateLimiter {
     if (!Number.isInteger(points) || points < 1) throw new AppError('VALIDATION_FAILED', `rate-limit points must be a positive integer, got ${points}`);
     if (points > this.limit) {
       // Would never fit in a window: refuse instead of letting it wait forever.
-      return { allowed: false, limit: this.limit, remaining: 0, retryAfterMs: Number.POSITIVE_INFINITY };
+      return { allowed: false, limit: this.limit, remaining: 0, retryAfterMs: Number.POSITIVE_INFINITY, resetMs: 0 };
     }
     try {
       const res = await this.limiter.consume(key, points);
-      return { allowed: true, limit: this.limit, remaining: res.remainingPoints, retryAfterMs: 0 };
+      return { allowed: true, limit: this.limit, remaining: res.remainingPoints, retryAfterMs: 0, resetMs: res.msBeforeNext };
     } catch (outcome) {
       // The library rejects with a RateLimiterRes when the budget is spent, with an Error when the store failed.
       if (outcome instanceof RateLimiterRes) {
         await this.refund(key, points);
-        return { allowed: false, limit: this.limit, remaining: 0, retryAfterMs: Math.max(1, outcome.msBeforeNext) };
+        // Fixed windows: the budget comes back when the window ends, so retry-after and reset are one instant.
+        const waitMs = Math.max(1, outcome.msBeforeNext);
+        return { allowed: false, limit: this.limit, remaining: 0, retryAfterMs: waitMs, resetMs: waitMs };
       }
       throw this.unavailable('consume', outcome);
     }

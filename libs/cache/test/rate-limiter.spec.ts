@@ -29,6 +29,10 @@ describe.each([
     expect(decisions[3]!.retryAfterMs).toBeGreaterThan(55_000);
     expect(decisions[3]!.retryAfterMs).toBeLessThanOrEqual(60_000);
     expect(decisions[3]!.limit).toBe(3);
+    // every decision says when the window ends: the refusal's retry-after is that same instant
+    for (const d of decisions) expect(d.resetMs).toBeGreaterThan(55_000);
+    for (const d of decisions) expect(d.resetMs).toBeLessThanOrEqual(60_000);
+    expect(decisions[3]!.resetMs).toBe(decisions[3]!.retryAfterMs);
   });
 
   it('keeps keys apart', async () => {

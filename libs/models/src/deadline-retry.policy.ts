@@ -1,5 +1,6 @@
 import { AppError, type Clock } from '@ragops/contracts';
 import { DelegateBackoff, handleWhen, retry } from 'cockatiel';
+import type { DependencyBreaker } from './circuit-breaker.policy.js';
 
 export interface DeadlineRetryOptions {
   /** Attempts after the first. */
@@ -17,6 +18,8 @@ export interface DeadlineRetryOptions {
   random: () => number;
   /** Told about each retry about to be made, with the error that caused it (the ragops_retries_total metric). */
   onRetry?: (error: AppError) => void;
+  /** The dependency's circuit breaker, shared by every call to it: each attempt goes through it. */
+  breaker?: DependencyBreaker;
 }
 
 export const DEFAULT_RETRY: Omit<DeadlineRetryOptions, 'clock' | 'random'> = {
@@ -88,7 +91,11 @@ export async function withDeadlineRetry<T>(
   // Not in handleWhen: that also runs on the last failure, which is not retried once the attempts are used up.
   const { onRetry } = options;
   if (onRetry) policy.onRetry((reason) => 'error' in reason && reason.error instanceof AppError && onRetry(reason.error));
-  return policy.execute(() => attempt(attempts++));
+  // With a breaker, the order of cockatiel's `wrap(retry, breaker)`: the retry outside, so each attempt is one call
+  // through the breaker and counts, and an open circuit's error (final) reaches the retry, which does not retry it.
+  const { breaker } = options;
+  const run = () => attempt(attempts++);
+  return policy.execute(breaker ? () => breaker.execute(run, deadline - options.clock.now()) : run);
 }
 
 /** The wait before retrying after `error`, the `attemptsSoFar`-th failure (1-based). */

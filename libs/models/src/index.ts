@@ -10,3 +10,4 @@ export * from './openai-compatible.reranker.js';
 export * from './price.table.js';
 export * from './token.estimator.js';
 export * from './deadline-retry.policy.js';
+export * from './circuit-breaker.policy.js';

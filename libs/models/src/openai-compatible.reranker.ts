@@ -1,5 +1,6 @@
 import { AppError, systemClock, type ChunkHit, type Clock, type RequestContext } from '@ragops/contracts';
 import type { Reranker } from '@ragops/rag';
+import { markLocal, type DependencyBreaker } from './circuit-breaker.policy.js';
 import { DEFAULT_RETRY, markTransient, validateRetryOptions, withDeadlineRetry, type DeadlineRetryOptions } from './deadline-retry.policy.js';
 import { socketCodeOf } from '@ragops/contracts';
 import { errorCodeForStatus, retryAfterSecondsOf, UNREACHABLE_SOCKET_CODES } from './openai.errors.js';
@@ -44,6 +45,8 @@ export interface OpenAICompatibleRerankerOptions {
   random?: () => number;
   /** Told about each retry about to be made (metrics). */
   onRetry?: (error: AppError) => void;
+  /** The reranker's circuit breaker: every attempt of every batch goes through it. */
+  breaker?: DependencyBreaker;
 }
 
 interface Scored {
@@ -88,6 +91,7 @@ export class OpenAICompatibleReranker implements Reranker {
       clock: this.clock,
       random: options.random ?? Math.random,
       ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+      ...(options.breaker ? { breaker: options.breaker } : {}),
     };
   }
 
@@ -129,7 +133,7 @@ export class OpenAICompatibleReranker implements Reranker {
   private async attempt(query: string, texts: string[], want: number, deadlineAt: number, deadline: AbortSignal, signal: AbortSignal): Promise<Scored[]> {
     const operation = `reranking ${texts.length} documents with ${this.model}`;
     const remaining = deadlineAt - this.clock.now();
-    if (remaining <= 0 || deadline.aborted) throw new AppError('DEADLINE_EXCEEDED', `the request deadline passed before ${operation}`);
+    if (remaining <= 0 || deadline.aborted) throw markLocal(new AppError('DEADLINE_EXCEEDED', `the request deadline passed before ${operation}`));
     const body =
       this.flavor === 'jina'
         ? { model: this.model, query, documents: texts, top_n: want, return_documents: false }
@@ -183,8 +187,8 @@ export class OpenAICompatibleReranker implements Reranker {
   private transportError(error: unknown, operation: string, deadline: AbortSignal): AppError {
     if (deadline.aborted) return new AppError('DEADLINE_EXCEEDED', `the request deadline passed while ${operation} at ${this.url}`, undefined, { cause: error });
     if (error instanceof Error && error.name === 'AbortError') {
-      // Aborted because a sibling batch failed; that failure is what the caller sees.
-      return new AppError('UPSTREAM_FAILED', `${operation} at ${this.url} was cancelled`, undefined, { cause: error });
+      // Aborted because a sibling batch failed; that failure is what the caller sees (and what the breaker counts).
+      return markLocal(new AppError('UPSTREAM_FAILED', `${operation} at ${this.url} was cancelled`, undefined, { cause: error }));
     }
     const code = socketCodeOf(error);
     if (code !== undefined && UNREACHABLE_SOCKET_CODES.has(code)) {

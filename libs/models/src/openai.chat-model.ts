@@ -1,6 +1,7 @@
 import { AppError, systemClock, type Clock, type RequestContext } from '@ragops/contracts';
 import type { ChatCompletion, ChatDelta, ChatModel, ChatRequest, ChatUsage } from '@ragops/rag';
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
+import { markLocal, type DependencyBreaker } from './circuit-breaker.policy.js';
 import { DEFAULT_RETRY, markTransient, validateRetryOptions, withDeadlineRetry, type DeadlineRetryOptions } from './deadline-retry.policy.js';
 import { mapOpenAIError } from './openai.errors.js';
 import type { PriceTable } from './price.table.js';
@@ -41,6 +42,8 @@ export interface OpenAIChatModelOptions {
   random?: () => number;
   /** Told about each retry about to be made (metrics). */
   onRetry?: (error: AppError) => void;
+  /** The LLM's circuit breaker: every attempt (up to a stream's first text) goes through it. */
+  breaker?: DependencyBreaker;
 }
 
 /** Whatever one call needs to know across its attempts. */
@@ -52,6 +55,14 @@ interface Call {
   /** Fires at the deadline; bounds every attempt, the waits between them and the reading of a stream. */
   signal: AbortSignal;
   n: number;
+}
+
+/** A checked JSON response, before usage is estimated and priced. */
+interface ParsedResponse {
+  choices: string[];
+  finishReason: ChatCompletion['finishReason'];
+  model: string;
+  usage: Omit<ChatUsage, 'estimated'> | undefined;
 }
 
 /** A chat.completion.chunk as far as we read it; everything is checked, nothing trusted. */
@@ -75,7 +86,8 @@ const FINISH_REASONS = new Map<string, ChatCompletion['finishReason']>([
  * are ours (see withDeadlineRetry): a 429's `retry-after` is waited out only when it fits before the deadline,
  * otherwise RATE_LIMITED comes back at once with `retryAfterSeconds`. A stream is retried only while nothing has
  * been received: once text has arrived (and, for stream(), been handed on) a retry would repeat or contradict it,
- * and the tokens are already billed.
+ * and the tokens are already billed. With a `breaker`, every attempt goes through it, and while it is open calls fail
+ * at once with UNAVAILABLE (see DependencyBreaker).
  *
  * Usage comes from the server when it reports it; otherwise it is counted with tiktoken (`estimated: true`).
  */
@@ -114,6 +126,7 @@ export class OpenAIChatModel implements ChatModel {
       clock: this.clock,
       random: options.random ?? Math.random,
       ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+      ...(options.breaker ? { breaker: options.breaker } : {}),
     };
     this.client = new OpenAI({
       baseURL: options.baseURL,
@@ -137,8 +150,9 @@ export class OpenAIChatModel implements ChatModel {
       return final;
     }
     const call = this.begin(request, ctx, 'chat completion');
-    const response = await withDeadlineRetry(() => this.attemptJson(request, call), call.deadline, this.retry);
-    return this.fromResponse(response, request, call);
+    // Checked inside the attempt, so a malformed body counts against the breaker (it is not retried either way).
+    const parsed = await withDeadlineRetry(async () => this.parseResponse(await this.attemptJson(request, call), call), call.deadline, this.retry);
+    return this.result(parsed.choices, parsed.finishReason, parsed.model, parsed.usage, request, call, undefined);
   }
 
   async *stream(request: ChatRequest, ctx: RequestContext): AsyncGenerator<ChatDelta> {
@@ -174,7 +188,7 @@ export class OpenAIChatModel implements ChatModel {
   /** Time left for the next attempt; DEADLINE_EXCEEDED when none. */
   private remaining(call: Call): number {
     const remaining = call.deadline - this.clock.now();
-    if (remaining <= 0 || call.signal.aborted) throw new AppError('DEADLINE_EXCEEDED', `the request deadline passed during the ${call.operation}`);
+    if (remaining <= 0 || call.signal.aborted) throw markLocal(new AppError('DEADLINE_EXCEEDED', `the request deadline passed during the ${call.operation}`));
     return remaining;
   }
 
@@ -265,8 +279,8 @@ export class OpenAIChatModel implements ChatModel {
     return mapped;
   }
 
-  /** Checks a JSON response and turns it into a ChatCompletion. */
-  private async fromResponse(response: OpenAI.ChatCompletion, request: ChatRequest, call: Call): Promise<ChatCompletion> {
+  /** Checks a JSON response and takes out what a ChatCompletion needs. */
+  private parseResponse(response: OpenAI.ChatCompletion, call: Call): ParsedResponse {
     const where = `${call.operation} at ${this.baseURL}`;
     const fail = (why: string): never => {
       throw new AppError('UPSTREAM_FAILED', `${where} returned a malformed response: ${why}`);
@@ -289,7 +303,7 @@ export class OpenAIChatModel implements ChatModel {
     if (texts[0] === undefined) return fail('no choice 0');
     const choices = texts.filter((t): t is string => t !== undefined);
     const model = typeof raw.model === 'string' && raw.model ? raw.model : this.model;
-    return this.result(choices, mapFinish(finishes[0] ?? null), model, usageOf(raw.usage), request, call, undefined);
+    return { choices, finishReason: mapFinish(finishes[0] ?? null), model, usage: usageOf(raw.usage) };
   }
 
   private async result(

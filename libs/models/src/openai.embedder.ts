@@ -1,6 +1,8 @@
 import { AppError, systemClock, type Clock, type RequestContext } from '@ragops/contracts';
 import type { EmbedKind, Embedder } from '@ragops/rag';
-import OpenAI from 'openai';
+import OpenAI, { APIConnectionError, APIConnectionTimeoutError } from 'openai';
+import { markLocal, type DependencyBreaker } from './circuit-breaker.policy.js';
+import { DEFAULT_RETRY, markTransient, withDeadlineRetry, type DeadlineRetryOptions } from './deadline-retry.policy.js';
 import { mapOpenAIError } from './openai.errors.js';
 
 export interface OpenAIEmbedderOptions {
@@ -21,15 +23,22 @@ export interface OpenAIEmbedderOptions {
   batchSize?: number;
   /** Deadline arithmetic. Default systemClock. */
   clock?: Clock;
-  /** Retries the SDK makes per request on 408/409/429/5xx and connection errors. Default 2. */
+  /** Retries per batch after the first attempt (408/409/429/5xx and connection errors), each only when its wait fits the deadline. Default 2. */
   maxRetries?: number;
+  /** Jitter source in [0, 1). Default Math.random. */
+  random?: () => number;
+  /** Told about each retry about to be made (metrics). */
+  onRetry?: (error: AppError) => void;
+  /** The embedding server's circuit breaker: every attempt goes through it. */
+  breaker?: DependencyBreaker;
 }
 
 /**
  * Dense embeddings from any OpenAI-compatible server (OpenAI, vLLM, Ollama, llama.cpp server, TEI) through the
- * `openai` SDK. Batches are sent one after another, each bounded by what is left of the request's deadline; the
- * SDK's own retries (which honour `retry-after`) happen inside that bound. `kind` is ignored: the OpenAI
- * embeddings API has no query/document distinction.
+ * `openai` SDK. Batches are sent one after another, each bounded by what is left of the request's deadline, and
+ * retried by withDeadlineRetry like the chat model (the SDK's own retries wait out a `retry-after` blind to the
+ * deadline), through the circuit breaker when there is one. `kind` is ignored: the OpenAI embeddings API has no
+ * query/document distinction.
  */
 export class OpenAIEmbedder implements Embedder {
   readonly model: string;
@@ -39,6 +48,7 @@ export class OpenAIEmbedder implements Embedder {
   private readonly batchSize: number;
   private readonly sendDimensions: boolean;
   private readonly clock: Clock;
+  private readonly retry: DeadlineRetryOptions;
 
   constructor(options: OpenAIEmbedderOptions) {
     const { dimensions, batchSize = 128, maxRetries = 2 } = options;
@@ -59,13 +69,22 @@ export class OpenAIEmbedder implements Embedder {
     this.batchSize = batchSize;
     this.sendDimensions = options.sendDimensions ?? true;
     this.clock = options.clock ?? systemClock;
+    this.retry = {
+      ...DEFAULT_RETRY,
+      maxRetries,
+      clock: this.clock,
+      random: options.random ?? Math.random,
+      ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+      ...(options.breaker ? { breaker: options.breaker } : {}),
+    };
     this.client = new OpenAI({
       baseURL: options.baseURL,
       apiKey: options.apiKey,
       // Explicit nulls: otherwise the SDK falls back to OPENAI_* environment variables behind the config's back.
       organization: options.organization ?? null,
       project: null,
-      maxRetries,
+      // Retries are withDeadlineRetry's: the SDK's do not know the deadline (see deadline-retry.policy.ts).
+      maxRetries: 0,
       // Failures are thrown as AppErrors; libraries don't write to the console.
       logLevel: 'off',
     });
@@ -88,8 +107,15 @@ export class OpenAIEmbedder implements Embedder {
       throw new AppError('DEADLINE_EXCEEDED', `deadline passed before embedding (${done} of ${total} texts done)`, { done, total });
     }
     const operation = `embedding ${batch.length} texts with ${this.model}`;
-    // The signal bounds the whole call, retries and their waits included; `timeout` alone is per attempt.
+    // The signal bounds the whole batch, retries and their waits included; `timeout` bounds each attempt.
     const deadline = AbortSignal.timeout(remaining);
+    return withDeadlineRetry(() => this.attempt(batch, operation, ctx.deadline, deadline), ctx.deadline, this.retry);
+  }
+
+  /** One request for one batch: the checked vectors (inside the attempt, so a malformed body counts against the breaker). */
+  private async attempt(batch: string[], operation: string, deadlineAt: number, deadline: AbortSignal): Promise<number[][]> {
+    const remaining = deadlineAt - this.clock.now();
+    if (remaining <= 0 || deadline.aborted) throw markLocal(new AppError('DEADLINE_EXCEEDED', `the request deadline passed before ${operation}`));
     let response: OpenAI.CreateEmbeddingResponse;
     try {
       response = await this.client.embeddings.create(
@@ -101,7 +127,10 @@ export class OpenAIEmbedder implements Embedder {
         { timeout: remaining, signal: deadline },
       );
     } catch (error) {
-      throw mapOpenAIError(error, { operation, baseURL: this.baseURL, deadlinePassed: deadline.aborted, now: this.clock.now() });
+      const mapped = mapOpenAIError(error, { operation, baseURL: this.baseURL, deadlinePassed: deadline.aborted, now: this.clock.now() });
+      // A connection that broke is worth another try, as the SDK would have made (a refused one is UNAVAILABLE, retried anyway).
+      if (error instanceof APIConnectionError && !(error instanceof APIConnectionTimeoutError) && mapped.code === 'UPSTREAM_FAILED') markTransient(mapped);
+      throw mapped;
     }
     return this.vectorsOf(response, batch.length, operation);
   }

@@ -23,9 +23,7 @@ export const UNREACHABLE_SOCKET_CODES: ReadonlySet<string> = new Set(['ECONNREFU
 
 /**
  * Turns whatever the `openai` SDK threw into an AppError the gateway can act on, keeping the SDK error as cause.
- * For the embedder the SDK has already made its own retries (408/409/429/5xx and connection errors, honouring
- * `retry-after`), so what arrives here is final; the chat model runs the SDK without retries and decides on the
- * mapped error (withDeadlineRetry).
+ * The adapters run the SDK without retries and decide on the mapped error (withDeadlineRetry).
  */
 export function mapOpenAIError(error: unknown, call: OpenAICallInfo): AppError {
   if (error instanceof AppError) return error;

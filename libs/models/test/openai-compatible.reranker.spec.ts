@@ -1,25 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AppError, systemClock, type ChunkHit, type RequestContext } from '@ragops/contracts';
+import { AppError, systemClock, type ChunkHit } from '@ragops/contracts';
 import { OpenAICompatibleReranker, type OpenAICompatibleRerankerOptions } from '@ragops/models';
-import { OpenAIDoubleServer, testContext } from '@ragops/testing';
+import { appErrorOf, contextWithin, OpenAIDoubleServer, testContext } from '@ragops/testing';
 
 const MODEL = 'BAAI/bge-reranker-base';
-
-function ctxWithin(ms: number): RequestContext {
-  return testContext({ now: systemClock.now(), deadline: systemClock.now() + ms });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(AppError);
-    return error as AppError;
-  }
-  throw new Error('expected a rejection');
-}
 
 function hit(id: string, text: string, score: number, title?: string): ChunkHit {
   return { chunkId: `${id}#0`, docId: id, score, text, ...(title ? { title } : {}) };
@@ -61,7 +47,7 @@ describe('OpenAICompatibleReranker against the double', () => {
 
   describe('jina flavour (vLLM, Jina, Cohere-compatible)', () => {
     it('posts { model, query, documents, top_n, return_documents } and returns the top N with rerank scores', async () => {
-      const reranked = await jina().rerank(query, hits, 3, ctxWithin(2_000));
+      const reranked = await jina().rerank(query, hits, 3, contextWithin(2_000));
       expect(reranked).toEqual(expected.slice(0, 3).map((e) => ({ ...e.h, score: e.score })));
       expect(double.requests).toHaveLength(1);
       const { path, headers, body } = double.requests[0]!;
@@ -71,17 +57,17 @@ describe('OpenAICompatibleReranker against the double', () => {
     });
 
     it('splits long candidate lists, asking each batch for every score, and merges them', async () => {
-      const reranked = await jina({ maxDocumentsPerRequest: 2 }).rerank(query, hits, 4, ctxWithin(2_000));
+      const reranked = await jina({ maxDocumentsPerRequest: 2 }).rerank(query, hits, 4, contextWithin(2_000));
       expect(reranked.map((h) => h.chunkId)).toEqual(expected.slice(0, 4).map((e) => e.h.chunkId));
       expect(double.requests.map((r) => (r.body as { documents: string[]; top_n: number }).documents.length)).toEqual([2, 2, 1]);
       expect(double.requests.map((r) => (r.body as { top_n: number }).top_n)).toEqual([2, 2, 1]);
     });
 
     it('returns every hit when topN exceeds them, and [] for no hits without a request', async () => {
-      expect(await jina().rerank(query, hits, 50, ctxWithin(2_000))).toHaveLength(hits.length);
+      expect(await jina().rerank(query, hits, 50, contextWithin(2_000))).toHaveLength(hits.length);
       expect((double.requests[0]!.body as { top_n: number }).top_n).toBe(hits.length);
       double.reset();
-      expect(await jina().rerank(query, [], 5, ctxWithin(2_000))).toEqual([]);
+      expect(await jina().rerank(query, [], 5, contextWithin(2_000))).toEqual([]);
       expect(double.requests).toHaveLength(0);
     });
 
@@ -95,7 +81,7 @@ describe('OpenAICompatibleReranker against the double', () => {
       ['fewer results than asked', { results: [{ index: 1, relevance_score: 0.5 }] }, '1 results for 2 documents'],
     ])('gives UPSTREAM_FAILED for a response with %s, without retrying', async (_what, body, message) => {
       double.inject({ body });
-      const error = await rejection(jina().rerank(query, hits, 2, ctxWithin(2_000)));
+      const error = await appErrorOf(jina().rerank(query, hits, 2, contextWithin(2_000)));
       expect(error.code).toBe('UPSTREAM_FAILED');
       expect(error.message).toContain(message);
       expect(double.requests).toHaveLength(1);
@@ -103,16 +89,16 @@ describe('OpenAICompatibleReranker against the double', () => {
 
     it('gives UPSTREAM_FAILED for invalid JSON', async () => {
       double.inject({ invalidJson: true });
-      const error = await rejection(jina().rerank(query, hits, 2, ctxWithin(2_000)));
+      const error = await appErrorOf(jina().rerank(query, hits, 2, contextWithin(2_000)));
       expect(error.code).toBe('UPSTREAM_FAILED');
       expect(error.cause).toBeInstanceOf(SyntaxError);
     });
 
     it('maps an unknown model to NOT_FOUND and a bad key to UNAUTHENTICATED, with the server message', async () => {
-      const missing = await rejection(jina({ model: 'no-such-reranker' }).rerank(query, hits, 2, ctxWithin(2_000)));
+      const missing = await appErrorOf(jina({ model: 'no-such-reranker' }).rerank(query, hits, 2, contextWithin(2_000)));
       expect(missing.code).toBe('NOT_FOUND');
       expect(missing.message).toContain('no-such-reranker');
-      const denied = await rejection(jina({ apiKey: 'sk-wrong' }).rerank(query, hits, 2, ctxWithin(2_000)));
+      const denied = await appErrorOf(jina({ apiKey: 'sk-wrong' }).rerank(query, hits, 2, contextWithin(2_000)));
       expect(denied.code).toBe('UNAUTHENTICATED');
       expect(denied.message).toContain('Incorrect API key');
     });
@@ -120,14 +106,14 @@ describe('OpenAICompatibleReranker against the double', () => {
 
   describe('tei flavour', () => {
     it('posts { query, texts, truncate, raw_scores, return_text } to /rerank at the root, in batches of its client limit', async () => {
-      const reranked = await tei({ maxDocumentsPerRequest: 2 }).rerank(query, hits, 3, ctxWithin(2_000));
+      const reranked = await tei({ maxDocumentsPerRequest: 2 }).rerank(query, hits, 3, contextWithin(2_000));
       expect(reranked).toEqual(expected.slice(0, 3).map((e) => ({ ...e.h, score: e.score })));
       expect(double.requests.map((r) => r.path)).toEqual(['/rerank', '/rerank', '/rerank']);
       expect(double.requests[0]!.body).toEqual({ query, texts: hits.slice(0, 2).map(textOf), truncate: true, raw_scores: false, return_text: false });
     });
 
     it('reports a batch the server refuses as PAYLOAD_TOO_LARGE with its message (client limit above the server one)', async () => {
-      const error = await rejection(tei().rerank(query, hits, 3, ctxWithin(2_000)));
+      const error = await appErrorOf(tei().rerank(query, hits, 3, contextWithin(2_000)));
       expect(error.code).toBe('PAYLOAD_TOO_LARGE');
       expect(error.message).toContain('batch size 5 > maximum allowed batch size 2');
     });
@@ -138,7 +124,7 @@ describe('OpenAICompatibleReranker against the double', () => {
       ['an index beyond the batch', [{ index: 0, score: 0.1 }, { index: 2, score: 0.2 }], 'index 2 outside 0..1'],
     ])('gives UPSTREAM_FAILED for a TEI response with %s', async (_what, body, message) => {
       double.inject({ body });
-      const error = await rejection(tei({ maxDocumentsPerRequest: 2 }).rerank(query, hits.slice(0, 2), 2, ctxWithin(2_000)));
+      const error = await appErrorOf(tei({ maxDocumentsPerRequest: 2 }).rerank(query, hits.slice(0, 2), 2, contextWithin(2_000)));
       expect(error.code).toBe('UPSTREAM_FAILED');
       expect(error.message).toContain(message);
     });
@@ -147,14 +133,14 @@ describe('OpenAICompatibleReranker against the double', () => {
   describe('retries and deadlines', () => {
     it('retries a 503 and recovers', async () => {
       double.inject({ status: 503 });
-      expect(await jina().rerank(query, hits, 2, ctxWithin(2_000))).toHaveLength(2);
+      expect(await jina().rerank(query, hits, 2, contextWithin(2_000))).toHaveLength(2);
       expect(double.requests).toHaveLength(2);
     });
 
     it('fails at once with RATE_LIMITED when retry-after exceeds the deadline', async () => {
       double.inject({ status: 429, retryAfter: 10 });
       const started = Date.now();
-      const error = await rejection(jina({ maxRetries: 3 }).rerank(query, hits, 2, ctxWithin(1_000)));
+      const error = await appErrorOf(jina({ maxRetries: 3 }).rerank(query, hits, 2, contextWithin(1_000)));
       expect(Date.now() - started).toBeLessThan(500);
       expect(error.code).toBe('RATE_LIMITED');
       expect(error.details).toEqual({ status: 429, retryAfterSeconds: 10 });
@@ -164,7 +150,7 @@ describe('OpenAICompatibleReranker against the double', () => {
     it('gives DEADLINE_EXCEEDED when the server hangs', async () => {
       double.inject({ hang: true }, 3);
       const started = Date.now();
-      const error = await rejection(jina().rerank(query, hits, 2, ctxWithin(250)));
+      const error = await appErrorOf(jina().rerank(query, hits, 2, contextWithin(250)));
       expect(error.code).toBe('DEADLINE_EXCEEDED');
       expect(Date.now() - started).toBeLessThan(1_000);
     });
@@ -173,7 +159,7 @@ describe('OpenAICompatibleReranker against the double', () => {
       double.inject({ latencyMs: 300 }, 2);
       double.inject({ body: { results: 'broken' } });
       const started = Date.now();
-      const error = await rejection(tei({ maxDocumentsPerRequest: 2 }).rerank(query, hits, 3, ctxWithin(5_000)));
+      const error = await appErrorOf(tei({ maxDocumentsPerRequest: 2 }).rerank(query, hits, 3, contextWithin(5_000)));
       expect(error.code).toBe('UPSTREAM_FAILED');
       expect(error.message).toContain('not an array of ranks');
       expect(Date.now() - started).toBeLessThan(250);
@@ -187,13 +173,13 @@ describe('OpenAICompatibleReranker against the double', () => {
       await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
       const { port } = closed.address() as AddressInfo;
       await new Promise<void>((resolve) => closed.close(() => resolve()));
-      const error = await rejection(jina({ baseURL: `http://127.0.0.1:${port}/v1`, maxRetries: 0 }).rerank(query, hits, 2, ctxWithin(2_000)));
+      const error = await appErrorOf(jina({ baseURL: `http://127.0.0.1:${port}/v1`, maxRetries: 0 }).rerank(query, hits, 2, contextWithin(2_000)));
       expect(error.code).toBe('UNAVAILABLE');
       expect(error.details).toEqual({ socketCode: 'ECONNREFUSED' });
     });
 
     it('sends nothing when the deadline has passed', async () => {
-      const error = await rejection(jina().rerank(query, hits, 2, testContext({ now: 1, deadline: systemClock.now() - 1 })));
+      const error = await appErrorOf(jina().rerank(query, hits, 2, testContext({ now: 1, deadline: systemClock.now() - 1 })));
       expect(error.code).toBe('DEADLINE_EXCEEDED');
       expect(double.requests).toHaveLength(0);
     });
@@ -204,6 +190,6 @@ describe('OpenAICompatibleReranker against the double', () => {
       expect(() => jina(bad)).toThrow(AppError);
     }
     expect(() => tei()).not.toThrow();
-    expect((await rejection(jina().rerank(query, hits, 0, ctxWithin(1_000)))).code).toBe('VALIDATION_FAILED');
+    expect((await appErrorOf(jina().rerank(query, hits, 0, contextWithin(1_000)))).code).toBe('VALIDATION_FAILED');
   });
 });

@@ -1,27 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AppError, systemClock, type RequestContext } from '@ragops/contracts';
+import { AppError, systemClock } from '@ragops/contracts';
 import { OpenAIChatModel, PriceTable, TokenEstimator, type OpenAIChatModelOptions } from '@ragops/models';
 import type { ChatDelta, ChatRequest } from '@ragops/rag';
-import { OpenAIDoubleServer, testContext } from '@ragops/testing';
+import { appErrorOf, contextWithin, OpenAIDoubleServer, testContext } from '@ragops/testing';
 
 const MODEL = 'gpt-4o-mini';
-
-/** A context whose deadline is `ms` from now on the real clock (the SDK's and the double's waits are real). */
-function ctxWithin(ms: number): RequestContext {
-  return testContext({ now: systemClock.now(), deadline: systemClock.now() + ms });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(AppError);
-    return error as AppError;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** Drains stream(), returning the deltas or the error that ended it. */
 async function drain(iterable: AsyncIterable<ChatDelta>): Promise<{ deltas: ChatDelta[]; error?: AppError }> {
@@ -69,7 +54,7 @@ describe('OpenAIChatModel through the openai SDK against the OpenAI double', () 
 
   describe('JSON responses', () => {
     it('sends an OpenAI chat request and returns the answer, finish reason, model and reported usage', async () => {
-      const completion = await chat().complete({ ...ask, maxTokens: 64, temperature: 0.2, stop: ['###'] }, ctxWithin(5_000));
+      const completion = await chat().complete({ ...ask, maxTokens: 64, temperature: 0.2, stop: ['###'] }, contextWithin(5_000));
       expect(completion.choices).toEqual([expectedEcho]);
       expect(expectedEcho).toContain('[1][2]');
       expect(completion.finishReason).toBe('stop');
@@ -90,37 +75,37 @@ describe('OpenAIChatModel through the openai SDK against the OpenAI double', () 
     });
 
     it('returns n samples in choice order and sends n only when it is not 1', async () => {
-      const completion = await chat().complete({ ...ask, n: 3 }, ctxWithin(5_000));
+      const completion = await chat().complete({ ...ask, n: 3 }, contextWithin(5_000));
       expect(completion.choices).toEqual([expectedEcho, `${expectedEcho} (sample 2)`, `${expectedEcho} (sample 3)`]);
       expect(double.requests[0]!.body).toMatchObject({ n: 3 });
-      await chat().complete({ ...ask, n: 1 }, ctxWithin(5_000));
+      await chat().complete({ ...ask, n: 1 }, contextWithin(5_000));
       expect(double.requests[1]!.body).not.toHaveProperty('n');
     });
 
     it('asks for a JSON object in json mode', async () => {
       const request: ChatRequest = { messages: [{ role: 'user', content: 'Reply in JSON: is the sky blue?' }], json: true };
-      const completion = await chat().complete(request, ctxWithin(5_000));
+      const completion = await chat().complete(request, contextWithin(5_000));
       expect(double.requests[0]!.body).toMatchObject({ response_format: { type: 'json_object' } });
       expect(JSON.parse(completion.choices[0]!)).toMatchObject({ sample: 1 });
     });
 
     it('passes the server 400 through as VALIDATION_FAILED (json mode without the word json)', async () => {
-      const error = await rejection(chat().complete({ messages: [{ role: 'user', content: 'hello' }], json: true }, ctxWithin(5_000)));
+      const error = await appErrorOf(chat().complete({ messages: [{ role: 'user', content: 'hello' }], json: true }, contextWithin(5_000)));
       expect(error.code).toBe('VALIDATION_FAILED');
       expect(error.message).toContain("must contain the word 'json'");
       expect(double.requests).toHaveLength(1);
     });
 
     it('reports finish reason length when maxTokens cuts the answer', async () => {
-      const completion = await chat().complete({ ...ask, maxTokens: 3 }, ctxWithin(5_000));
+      const completion = await chat().complete({ ...ask, maxTokens: 3 }, contextWithin(5_000));
       expect(completion.finishReason).toBe('length');
       expect(OpenAIDoubleServer.chatTokens(completion.choices[0]!)).toBe(3);
       expect(completion.usage.completionTokens).toBe(3);
     });
 
     it('uses max_completion_tokens for o-series models, and as configured', async () => {
-      await chat({ model: 'o3-mini' }).complete({ ...ask, maxTokens: 50 }, ctxWithin(5_000));
-      await chat({ maxTokensField: 'max_completion_tokens' }).complete({ ...ask, maxTokens: 50 }, ctxWithin(5_000));
+      await chat({ model: 'o3-mini' }).complete({ ...ask, maxTokens: 50 }, contextWithin(5_000));
+      await chat({ maxTokensField: 'max_completion_tokens' }).complete({ ...ask, maxTokens: 50 }, contextWithin(5_000));
       for (const r of double.requests) {
         expect(r.body).toMatchObject({ max_completion_tokens: 50 });
         expect(r.body).not.toHaveProperty('max_tokens');
@@ -132,12 +117,12 @@ describe('OpenAIChatModel through the openai SDK against the OpenAI double', () 
       ['tool_calls', 'other'],
     ] as const)('maps finish_reason %s to %s', async (server, ours) => {
       double.replyWith({ content: 'partial', finishReason: server });
-      expect((await chat().complete(ask, ctxWithin(5_000))).finishReason).toBe(ours);
+      expect((await chat().complete(ask, contextWithin(5_000))).finishReason).toBe(ours);
     });
 
     it('counts usage with tiktoken when the server reports none (estimated), per the model encoding', async () => {
       double.inject({ omitUsage: true });
-      const completion = await chat().complete(ask, ctxWithin(5_000));
+      const completion = await chat().complete(ask, contextWithin(5_000));
       const estimator = await TokenEstimator.forModel(MODEL);
       expect(estimator.encoding).toBe('o200k_base');
       expect(completion.usage).toEqual({
@@ -150,19 +135,19 @@ describe('OpenAIChatModel through the openai SDK against the OpenAI double', () 
     it('prices the call from the table, looking up the dated snapshot the server names by prefix', async () => {
       const prices = PriceTable.parse('{"gpt-4o": {"inputPer1M": 2.5, "outputPer1M": 10}, "gpt-4o-mini": {"inputPer1M": 0.15, "outputPer1M": 0.6}}');
       double.replyWith({ content: 'answer [1]', model: 'gpt-4o-2024-08-06', usage: { prompt_tokens: 1234, completion_tokens: 56 } });
-      const completion = await chat({ model: 'gpt-4o', prices }).complete(ask, ctxWithin(5_000));
+      const completion = await chat({ model: 'gpt-4o', prices }).complete(ask, contextWithin(5_000));
       expect(completion.model).toBe('gpt-4o-2024-08-06');
       expect(completion.costUsd).toBeCloseTo((1234 * 2.5 + 56 * 10) / 1e6, 15);
 
       double.replyWith({ content: 'answer', usage: { prompt_tokens: 1_000_000, completion_tokens: 1_000_000 } });
-      expect((await chat({ prices }).complete(ask, ctxWithin(5_000))).costUsd).toBeCloseTo(0.75, 12);
+      expect((await chat({ prices }).complete(ask, contextWithin(5_000))).costUsd).toBeCloseTo(0.75, 12);
     });
 
     it('falls back to the configured model for the price when the server names an unknown one; no price, no cost', async () => {
       const prices = PriceTable.of({ llama3: { inputPer1M: 1, outputPer1M: 2 } });
       double.replyWith({ content: 'x', model: '/models/Meta-Llama-3-8B', usage: { prompt_tokens: 10, completion_tokens: 5 } });
-      expect((await chat({ model: 'llama3', prices }).complete(ask, ctxWithin(5_000))).costUsd).toBeCloseTo(20 / 1e6, 15);
-      expect((await chat({ prices }).complete(ask, ctxWithin(5_000))).costUsd).toBeUndefined();
+      expect((await chat({ model: 'llama3', prices }).complete(ask, contextWithin(5_000))).costUsd).toBeCloseTo(20 / 1e6, 15);
+      expect((await chat({ prices }).complete(ask, contextWithin(5_000))).costUsd).toBeUndefined();
     });
 
     it.each([
@@ -172,7 +157,7 @@ describe('OpenAIChatModel through the openai SDK against the OpenAI double', () 
       ['non-text content', { choices: [{ index: 0, message: { content: 42 }, finish_reason: 'stop' }] }, 'not text'],
     ])('gives UPSTREAM_FAILED for a body with %s, without retrying', async (_what, body, text) => {
       double.inject({ body });
-      const error = await rejection(chat().complete(ask, ctxWithin(5_000)));
+      const error = await appErrorOf(chat().complete(ask, contextWithin(5_000)));
       expect(error.code).toBe('UPSTREAM_FAILED');
       expect(error.message).toContain(text);
       expect(double.requests).toHaveLength(1);
@@ -180,7 +165,7 @@ describe('OpenAIChatModel through the openai SDK against the OpenAI double', () 
 
     it('gives UPSTREAM_FAILED for an invalid JSON body, without retrying', async () => {
       double.inject({ invalidJson: true });
-      const error = await rejection(chat().complete(ask, ctxWithin(5_000)));
+      const error = await appErrorOf(chat().complete(ask, contextWithin(5_000)));
       expect(error.code).toBe('UPSTREAM_FAILED');
       expect(error.cause).toBeInstanceOf(SyntaxError);
       expect(double.requests).toHaveLength(1);
@@ -189,7 +174,7 @@ describe('OpenAIChatModel through the openai SDK against the OpenAI double', () 
 
   describe('streaming', () => {
     it('streams the answer as deltas ending with the whole completion, with usage from the last chunk', async () => {
-      const { deltas, error } = await drain(streaming().stream!({ ...ask, maxTokens: 100 }, ctxWithin(5_000)));
+      const { deltas, error } = await drain(streaming().stream!({ ...ask, maxTokens: 100 }, contextWithin(5_000)));
       expect(error).toBeUndefined();
       const final = deltas.at(-1)!.final!;
       expect(deltas.slice(0, -1).every((d) => d.text.length > 0 && d.final === undefined)).toBe(true);
@@ -202,29 +187,29 @@ describe('OpenAIChatModel through the openai SDK against the OpenAI double', () 
 
     it('complete() in stream mode measures time to first token, including the wait for it', async () => {
       double.inject({ firstTokenDelayMs: 250 });
-      const completion = await streaming().complete(ask, ctxWithin(5_000));
+      const completion = await streaming().complete(ask, contextWithin(5_000));
       expect(completion.choices).toEqual([expectedEcho]);
       expect(completion.timeToFirstTokenMs).toBeGreaterThanOrEqual(240);
       expect(completion.timeToFirstTokenMs).toBeLessThan(2_000);
     });
 
     it('collects n streamed samples; stream() yields the first choice only', async () => {
-      const completion = await streaming().complete({ ...ask, n: 2 }, ctxWithin(5_000));
+      const completion = await streaming().complete({ ...ask, n: 2 }, contextWithin(5_000));
       expect(completion.choices).toEqual([expectedEcho, `${expectedEcho} (sample 2)`]);
-      const { deltas } = await drain(streaming().stream!({ ...ask, n: 2 }, ctxWithin(5_000)));
+      const { deltas } = await drain(streaming().stream!({ ...ask, n: 2 }, contextWithin(5_000)));
       expect(deltas.map((d) => d.text).join('')).toBe(expectedEcho);
       expect(deltas.at(-1)!.final!.choices).toHaveLength(2);
     });
 
     it('estimates usage when the stream carries none', async () => {
       double.inject({ omitUsage: true });
-      const completion = await streaming().complete(ask, ctxWithin(5_000));
+      const completion = await streaming().complete(ask, contextWithin(5_000));
       const estimator = await TokenEstimator.forModel(MODEL);
       expect(completion.usage).toEqual({ promptTokens: estimator.countMessages(ask.messages), completionTokens: estimator.count(expectedEcho), estimated: true });
     });
 
     it('reports length when maxTokens cuts a streamed answer', async () => {
-      const completion = await streaming().complete({ ...ask, maxTokens: 2 }, ctxWithin(5_000));
+      const completion = await streaming().complete({ ...ask, maxTokens: 2 }, contextWithin(5_000));
       expect(completion.finishReason).toBe('length');
       expect(OpenAIDoubleServer.chatTokens(completion.choices[0]!)).toBe(2);
     });
@@ -232,7 +217,7 @@ describe('OpenAIChatModel through the openai SDK against the OpenAI double', () 
     it('gives UPSTREAM_FAILED when the stream stalls after text arrived, without retrying', async () => {
       double.inject({ stallAfterChunks: 3 }); // role chunk + two text chunks, then silence
       const started = Date.now();
-      const { deltas, error } = await drain(streaming({ idleTimeoutMs: 200 }).stream!(ask, ctxWithin(5_000)));
+      const { deltas, error } = await drain(streaming({ idleTimeoutMs: 200 }).stream!(ask, contextWithin(5_000)));
       expect(error?.code).toBe('UPSTREAM_FAILED');
       expect(error?.message).toContain('stalled');
       expect(error?.details).toMatchObject({ idleTimeoutMs: 200, receivedChunks: 3 });
@@ -243,14 +228,14 @@ describe('OpenAIChatModel through the openai SDK against the OpenAI double', () 
 
     it('retries a stream that stalls before any text, then succeeds', async () => {
       double.inject({ stallAfterChunks: 1 });
-      const completion = await streaming({ idleTimeoutMs: 150 }).complete(ask, ctxWithin(5_000));
+      const completion = await streaming({ idleTimeoutMs: 150 }).complete(ask, contextWithin(5_000));
       expect(completion.choices).toEqual([expectedEcho]);
       expect(double.requests).toHaveLength(2);
     });
 
     it('gives UPSTREAM_FAILED for a stream that ends without finish_reason or [DONE] after text, without retrying', async () => {
       double.inject({ truncateAfterChunks: 4 });
-      const error = await rejection(streaming().complete(ask, ctxWithin(5_000)));
+      const error = await appErrorOf(streaming().complete(ask, contextWithin(5_000)));
       expect(error.code).toBe('UPSTREAM_FAILED');
       expect(error.message).toContain('truncated');
       expect(error.details).toMatchObject({ receivedChunks: 4 });
@@ -259,12 +244,12 @@ describe('OpenAIChatModel through the openai SDK against the OpenAI double', () 
 
     it('retries a stream truncated before any text; gives up with UPSTREAM_FAILED when every attempt is', async () => {
       double.inject({ truncateAfterChunks: 1 });
-      expect((await streaming().complete(ask, ctxWithin(5_000))).choices).toEqual([expectedEcho]);
+      expect((await streaming().complete(ask, contextWithin(5_000))).choices).toEqual([expectedEcho]);
       expect(double.requests).toHaveLength(2);
 
       double.reset();
       double.inject({ truncateAfterChunks: 0 }, 2);
-      const error = await rejection(streaming({ maxRetries: 1 }).complete(ask, ctxWithin(5_000)));
+      const error = await appErrorOf(streaming({ maxRetries: 1 }).complete(ask, contextWithin(5_000)));
       expect(error.code).toBe('UPSTREAM_FAILED');
       expect(error.message).toContain('truncated');
       expect(double.requests).toHaveLength(2);
@@ -272,7 +257,7 @@ describe('OpenAIChatModel through the openai SDK against the OpenAI double', () 
 
     it('gives UPSTREAM_FAILED for invalid JSON in a chunk, without retrying', async () => {
       double.inject({ invalidJsonChunk: 2 });
-      const { deltas, error } = await drain(streaming().stream!(ask, ctxWithin(5_000)));
+      const { deltas, error } = await drain(streaming().stream!(ask, contextWithin(5_000)));
       expect(error?.code).toBe('UPSTREAM_FAILED');
       expect(error?.cause).toBeInstanceOf(SyntaxError);
       expect(deltas).toHaveLength(1);
@@ -282,7 +267,7 @@ describe('OpenAIChatModel through the openai SDK against the OpenAI double', () 
     it('gives DEADLINE_EXCEEDED when the deadline passes mid-stream', async () => {
       double.inject({ chunkDelayMs: 100 });
       const started = Date.now();
-      const error = await rejection(streaming({ idleTimeoutMs: 5_000 }).complete(ask, ctxWithin(350)));
+      const error = await appErrorOf(streaming({ idleTimeoutMs: 5_000 }).complete(ask, contextWithin(350)));
       expect(error.code).toBe('DEADLINE_EXCEEDED');
       expect(Date.now() - started).toBeLessThan(1_000);
     });
@@ -290,7 +275,7 @@ describe('OpenAIChatModel through the openai SDK against the OpenAI double', () 
     it('stops reading and cancels the request when the consumer breaks out', async () => {
       double.inject({ chunkDelayMs: 30 });
       const received: string[] = [];
-      for await (const delta of streaming().stream!(ask, ctxWithin(5_000))) {
+      for await (const delta of streaming().stream!(ask, contextWithin(5_000))) {
         received.push(delta.text);
         if (received.length === 2) break;
       }
@@ -313,7 +298,7 @@ describe('OpenAIChatModel through the openai SDK against the OpenAI double', () 
       ['an error event', [event([text(0, 'a')]), JSON.stringify({ error: { message: 'model overloaded' } })], 'model overloaded'],
     ])('gives UPSTREAM_FAILED for a stream with %s', async (_what, events, message) => {
       double.inject({ streamEvents: [...events, '[DONE]'] });
-      const error = await rejection(streaming().complete(ask, ctxWithin(5_000)));
+      const error = await appErrorOf(streaming().complete(ask, contextWithin(5_000)));
       expect(error.code).toBe('UPSTREAM_FAILED');
       expect(error.message).toContain(message);
       expect(double.requests).toHaveLength(1);
@@ -321,7 +306,7 @@ describe('OpenAIChatModel through the openai SDK against the OpenAI double', () 
 
     it('accepts a stream whose choices all finished even when [DONE] is missing (the SDK does not expose it)', async () => {
       double.inject({ streamEvents: [event([text(0, 'a ')]), event([text(0, 'b')]), event([done(0)])] });
-      const completion = await streaming().complete(ask, ctxWithin(5_000));
+      const completion = await streaming().complete(ask, contextWithin(5_000));
       expect(completion).toMatchObject({ choices: ['a b'], finishReason: 'stop' });
       expect(completion.usage.estimated).toBe(true);
     });
@@ -330,7 +315,7 @@ describe('OpenAIChatModel through the openai SDK against the OpenAI double', () 
       double.inject({
         streamEvents: [event([text(0, 'hi')]), event([done(0)]), event([], { model: 'served-name', usage: { prompt_tokens: 7, completion_tokens: 1 } }), '[DONE]'],
       });
-      const completion = await streaming().complete(ask, ctxWithin(5_000));
+      const completion = await streaming().complete(ask, contextWithin(5_000));
       expect(completion).toMatchObject({ choices: ['hi'], model: 'served-name', usage: { promptTokens: 7, completionTokens: 1, estimated: false } });
     });
   });
@@ -339,7 +324,7 @@ describe('OpenAIChatModel through the openai SDK against the OpenAI double', () 
     it('waits out a 429 retry-after that fits the deadline, then succeeds', async () => {
       double.inject({ status: 429, retryAfter: 1 });
       const started = Date.now();
-      const completion = await chat().complete(ask, ctxWithin(5_000));
+      const completion = await chat().complete(ask, contextWithin(5_000));
       expect(Date.now() - started).toBeGreaterThanOrEqual(950);
       expect(completion.choices).toEqual([expectedEcho]);
       expect(double.requests).toHaveLength(2);
@@ -348,7 +333,7 @@ describe('OpenAIChatModel through the openai SDK against the OpenAI double', () 
     it('fails at once with RATE_LIMITED and retryAfterSeconds when retry-after is longer than the deadline', async () => {
       double.inject({ status: 429, retryAfter: 5 });
       const started = Date.now();
-      const error = await rejection(chat({ maxRetries: 3 }).complete(ask, ctxWithin(1_000)));
+      const error = await appErrorOf(chat({ maxRetries: 3 }).complete(ask, contextWithin(1_000)));
       expect(Date.now() - started).toBeLessThan(500);
       expect(error.code).toBe('RATE_LIMITED');
       expect(error.details).toMatchObject({ status: 429, retryAfterSeconds: 5, upstreamCode: 'rate_limit_exceeded' });
@@ -357,7 +342,7 @@ describe('OpenAIChatModel through the openai SDK against the OpenAI double', () 
 
     it('fails fast for a streamed call too', async () => {
       double.inject({ status: 429, retryAfter: 30 });
-      const error = await rejection(streaming().complete(ask, ctxWithin(2_000)));
+      const error = await appErrorOf(streaming().complete(ask, contextWithin(2_000)));
       expect(error.code).toBe('RATE_LIMITED');
       expect(error.details).toMatchObject({ retryAfterSeconds: 30 });
       expect(double.requests).toHaveLength(1);
@@ -365,7 +350,7 @@ describe('OpenAIChatModel through the openai SDK against the OpenAI double', () 
 
     it('gives RATE_LIMITED once retries are spent', async () => {
       double.inject({ status: 429, retryAfter: 0.05 }, 5);
-      const error = await rejection(chat({ maxRetries: 2 }).complete(ask, ctxWithin(5_000)));
+      const error = await appErrorOf(chat({ maxRetries: 2 }).complete(ask, contextWithin(5_000)));
       expect(error.code).toBe('RATE_LIMITED');
       expect(error.details).toMatchObject({ retryAfterSeconds: 0.05 });
       expect(double.requests).toHaveLength(3);
@@ -373,12 +358,12 @@ describe('OpenAIChatModel through the openai SDK against the OpenAI double', () 
 
     it('retries a 500 with backoff and recovers; gives UPSTREAM_FAILED when it persists', async () => {
       double.inject({ status: 500 });
-      expect((await chat().complete(ask, ctxWithin(5_000))).choices).toEqual([expectedEcho]);
+      expect((await chat().complete(ask, contextWithin(5_000))).choices).toEqual([expectedEcho]);
       expect(double.requests).toHaveLength(2);
 
       double.reset();
       double.inject({ status: 503 }, 5);
-      const error = await rejection(chat({ maxRetries: 1 }).complete(ask, ctxWithin(5_000)));
+      const error = await appErrorOf(chat({ maxRetries: 1 }).complete(ask, contextWithin(5_000)));
       expect(error.code).toBe('UPSTREAM_FAILED');
       expect(error.details).toMatchObject({ status: 503 });
       expect(double.requests).toHaveLength(2);
@@ -386,7 +371,7 @@ describe('OpenAIChatModel through the openai SDK against the OpenAI double', () 
 
     it('retries a dropped connection', async () => {
       double.inject({ dropConnection: true });
-      expect((await chat().complete(ask, ctxWithin(5_000))).choices).toEqual([expectedEcho]);
+      expect((await chat().complete(ask, contextWithin(5_000))).choices).toEqual([expectedEcho]);
       expect(double.requests).toHaveLength(2);
     });
 
@@ -397,7 +382,7 @@ describe('OpenAIChatModel through the openai SDK against the OpenAI double', () 
       ];
       for (const [overrides, code] of cases) {
         double.reset();
-        const error = await rejection(chat({ maxRetries: 3, ...overrides }).complete(ask, ctxWithin(5_000)));
+        const error = await appErrorOf(chat({ maxRetries: 3, ...overrides }).complete(ask, contextWithin(5_000)));
         expect(error.code).toBe(code);
         expect(double.requests).toHaveLength(1);
       }
@@ -406,7 +391,7 @@ describe('OpenAIChatModel through the openai SDK against the OpenAI double', () 
     it('gives DEADLINE_EXCEEDED at the deadline when the server hangs, retries included', async () => {
       double.inject({ hang: true }, 3);
       const started = Date.now();
-      const error = await rejection(chat({ maxRetries: 2 }).complete(ask, ctxWithin(300)));
+      const error = await appErrorOf(chat({ maxRetries: 2 }).complete(ask, contextWithin(300)));
       const elapsed = Date.now() - started;
       expect(error.code).toBe('DEADLINE_EXCEEDED');
       expect(elapsed).toBeGreaterThanOrEqual(280);
@@ -415,7 +400,7 @@ describe('OpenAIChatModel through the openai SDK against the OpenAI double', () 
 
     it('does not start a retry whose backoff would outlast the deadline', async () => {
       double.inject({ status: 500 }, 3);
-      const error = await rejection(chat({ maxRetries: 3, baseDelayMs: 2_000, maxDelayMs: 2_000 }).complete(ask, ctxWithin(1_000)));
+      const error = await appErrorOf(chat({ maxRetries: 3, baseDelayMs: 2_000, maxDelayMs: 2_000 }).complete(ask, contextWithin(1_000)));
       expect(error.code).toBe('UPSTREAM_FAILED');
       expect(double.requests).toHaveLength(1);
     });
@@ -425,13 +410,13 @@ describe('OpenAIChatModel through the openai SDK against the OpenAI double', () 
       await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
       const { port } = closed.address() as AddressInfo;
       await new Promise<void>((resolve) => closed.close(() => resolve()));
-      const error = await rejection(chat({ baseURL: `http://127.0.0.1:${port}/v1`, maxRetries: 0 }).complete(ask, ctxWithin(2_000)));
+      const error = await appErrorOf(chat({ baseURL: `http://127.0.0.1:${port}/v1`, maxRetries: 0 }).complete(ask, contextWithin(2_000)));
       expect(error.code).toBe('UNAVAILABLE');
       expect(error.details).toEqual({ socketCode: 'ECONNREFUSED' });
     });
 
     it('sends nothing when the deadline has already passed', async () => {
-      const error = await rejection(chat().complete(ask, testContext({ now: 1, deadline: systemClock.now() - 1 })));
+      const error = await appErrorOf(chat().complete(ask, testContext({ now: 1, deadline: systemClock.now() - 1 })));
       expect(error.code).toBe('DEADLINE_EXCEEDED');
       expect(double.requests).toHaveLength(0);
     });
@@ -445,7 +430,7 @@ describe('OpenAIChatModel through the openai SDK against the OpenAI double', () 
     [{ ...ask, stop: ['a', 'b', 'c', 'd', 'e'] }, 'stop'],
     [{ messages: [{ role: 'tool', content: 'x' }] }, 'role'],
   ] as Array<[ChatRequest, string]>)('refuses a bad request before sending it (%#)', async (request, text) => {
-    const error = await rejection(chat().complete(request, ctxWithin(2_000)));
+    const error = await appErrorOf(chat().complete(request, contextWithin(2_000)));
     expect(error.code).toBe('VALIDATION_FAILED');
     expect(error.message).toContain(text);
     expect(double.requests).toHaveLength(0);

@@ -1,27 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AppError, systemClock, type RequestContext } from '@ragops/contracts';
+import { AppError, systemClock } from '@ragops/contracts';
 import { OpenAIEmbedder, type OpenAIEmbedderOptions } from '@ragops/models';
-import { OpenAIDoubleServer, testContext } from '@ragops/testing';
+import { appErrorOf, contextWithin, OpenAIDoubleServer, testContext } from '@ragops/testing';
 
 const MODEL = 'text-embedding-3-small';
 const DIMS = 16;
-
-/** A context whose deadline is `ms` from now on the real clock (the SDK's waits are real). */
-function ctxWithin(ms: number): RequestContext {
-  return testContext({ now: systemClock.now(), deadline: systemClock.now() + ms });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(AppError);
-    return error as AppError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('OpenAIEmbedder through the openai SDK against the OpenAI double', () => {
   let double: OpenAIDoubleServer;
@@ -38,7 +23,7 @@ describe('OpenAIEmbedder through the openai SDK against the OpenAI double', () =
 
   it('embeds in batches of batchSize, preserving order, and passes dimensions through', async () => {
     const texts = Array.from({ length: 300 }, (_, i) => `text number ${i}`);
-    const vectors = await embedder({ batchSize: 128 }).embed(texts, 'document', ctxWithin(5_000));
+    const vectors = await embedder({ batchSize: 128 }).embed(texts, 'document', contextWithin(5_000));
 
     expect(vectors).toHaveLength(300);
     // The SDK asks for base64 by default and decodes it; the double's vectors are float32-exact.
@@ -53,20 +38,20 @@ describe('OpenAIEmbedder through the openai SDK against the OpenAI double', () =
 
   it('leaves dimensions out of the request when sendDimensions is off, still checking the length', async () => {
     const e = embedder({ dimensions: 32, sendDimensions: false });
-    const [vector] = await e.embed(['hello'], 'query', ctxWithin(2_000));
+    const [vector] = await e.embed(['hello'], 'query', contextWithin(2_000));
     expect(vector).toHaveLength(32); // the double's default length
     expect(double.requests[0].body).not.toHaveProperty('dimensions');
   });
 
   it('returns [] without a request for no texts', async () => {
-    expect(await embedder().embed([], 'query', ctxWithin(1_000))).toEqual([]);
+    expect(await embedder().embed([], 'query', contextWithin(1_000))).toEqual([]);
     expect(double.requests).toHaveLength(0);
   });
 
-  it('waits out a 429 retry-after (through the SDK) and then succeeds', async () => {
+  it('waits out a 429 retry-after that fits the deadline, then succeeds', async () => {
     double.inject({ status: 429, retryAfter: 1 });
     const started = Date.now();
-    const vectors = await embedder().embed(['a', 'b'], 'document', ctxWithin(5_000));
+    const vectors = await embedder().embed(['a', 'b'], 'document', contextWithin(5_000));
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
     expect(vectors).toEqual([OpenAIDoubleServer.vectorFor('a', DIMS), OpenAIDoubleServer.vectorFor('b', DIMS)]);
     expect(double.requests).toHaveLength(2);
@@ -74,7 +59,7 @@ describe('OpenAIEmbedder through the openai SDK against the OpenAI double', () =
 
   it('gives RATE_LIMITED with the retry-after seconds once retries are spent', async () => {
     double.inject({ status: 429, retryAfter: 0.2 }, 5);
-    const error = await rejection(embedder({ maxRetries: 1 }).embed(['a'], 'document', ctxWithin(5_000)));
+    const error = await appErrorOf(embedder({ maxRetries: 1 }).embed(['a'], 'document', contextWithin(5_000)));
     expect(error.code).toBe('RATE_LIMITED');
     expect(error.details).toMatchObject({ status: 429, retryAfterSeconds: 0.2, upstreamCode: 'rate_limit_exceeded' });
     expect(error.message).toContain('Rate limit reached');
@@ -84,7 +69,7 @@ describe('OpenAIEmbedder through the openai SDK against the OpenAI double', () =
 
   it('retries a 500 and then gives UPSTREAM_FAILED', async () => {
     double.inject({ status: 500 }, 5);
-    const error = await rejection(embedder({ maxRetries: 1 }).embed(['a'], 'document', ctxWithin(5_000)));
+    const error = await appErrorOf(embedder({ maxRetries: 1 }).embed(['a'], 'document', contextWithin(5_000)));
     expect(error.code).toBe('UPSTREAM_FAILED');
     expect(error.details).toMatchObject({ status: 500 });
     expect(double.requests).toHaveLength(2);
@@ -92,14 +77,14 @@ describe('OpenAIEmbedder through the openai SDK against the OpenAI double', () =
 
   it('recovers when a 503 is followed by success', async () => {
     double.inject({ status: 503 });
-    const vectors = await embedder({ maxRetries: 1 }).embed(['a'], 'document', ctxWithin(5_000));
+    const vectors = await embedder({ maxRetries: 1 }).embed(['a'], 'document', contextWithin(5_000));
     expect(vectors).toHaveLength(1);
     expect(double.requests).toHaveLength(2);
   });
 
   it('gives UPSTREAM_FAILED for a truncated JSON body', async () => {
     double.inject({ invalidJson: true });
-    const error = await rejection(embedder({ maxRetries: 0 }).embed(['a', 'b'], 'document', ctxWithin(2_000)));
+    const error = await appErrorOf(embedder({ maxRetries: 0 }).embed(['a', 'b'], 'document', contextWithin(2_000)));
     expect(error.code).toBe('UPSTREAM_FAILED');
     expect(error.cause).toBeInstanceOf(SyntaxError);
   });
@@ -107,7 +92,7 @@ describe('OpenAIEmbedder through the openai SDK against the OpenAI double', () =
   it('gives DEADLINE_EXCEEDED at the request deadline when the server hangs', async () => {
     double.inject({ hang: true }, 3);
     const started = Date.now();
-    const error = await rejection(embedder({ maxRetries: 2 }).embed(['a'], 'document', ctxWithin(300)));
+    const error = await appErrorOf(embedder({ maxRetries: 2 }).embed(['a'], 'document', contextWithin(300)));
     const elapsed = Date.now() - started;
     expect(error.code).toBe('DEADLINE_EXCEEDED');
     expect(elapsed).toBeGreaterThanOrEqual(280);
@@ -116,13 +101,13 @@ describe('OpenAIEmbedder through the openai SDK against the OpenAI double', () =
 
   it('gives DEADLINE_EXCEEDED when latency outlasts the deadline', async () => {
     double.inject({ latencyMs: 600 });
-    const error = await rejection(embedder().embed(['a'], 'document', ctxWithin(200)));
+    const error = await appErrorOf(embedder().embed(['a'], 'document', contextWithin(200)));
     expect(error.code).toBe('DEADLINE_EXCEEDED');
   });
 
   it('gives UPSTREAM_FAILED when the server drops the connection', async () => {
     double.inject({ dropConnection: true });
-    const error = await rejection(embedder({ maxRetries: 0 }).embed(['a'], 'document', ctxWithin(2_000)));
+    const error = await appErrorOf(embedder({ maxRetries: 0 }).embed(['a'], 'document', contextWithin(2_000)));
     expect(error.code).toBe('UPSTREAM_FAILED');
   });
 
@@ -132,8 +117,8 @@ describe('OpenAIEmbedder through the openai SDK against the OpenAI double', () =
     const { port } = closed.address() as AddressInfo;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
 
-    const error = await rejection(
-      embedder({ baseURL: `http://127.0.0.1:${port}/v1`, maxRetries: 0 }).embed(['a'], 'document', ctxWithin(2_000)),
+    const error = await appErrorOf(
+      embedder({ baseURL: `http://127.0.0.1:${port}/v1`, maxRetries: 0 }).embed(['a'], 'document', contextWithin(2_000)),
     );
     expect(error.code).toBe('UNAVAILABLE');
     expect(error.details).toEqual({ socketCode: 'ECONNREFUSED' });
@@ -141,13 +126,13 @@ describe('OpenAIEmbedder through the openai SDK against the OpenAI double', () =
 
   it('gives UPSTREAM_FAILED when a vector has the wrong length', async () => {
     double.inject({ vectorLength: DIMS - 1 });
-    const error = await rejection(embedder().embed(['a'], 'document', ctxWithin(2_000)));
+    const error = await appErrorOf(embedder().embed(['a'], 'document', contextWithin(2_000)));
     expect(error.code).toBe('UPSTREAM_FAILED');
     expect(error.message).toContain(`${DIMS - 1} dimensions, expected ${DIMS}`);
   });
 
   it('sends nothing when the deadline has already passed', async () => {
-    const error = await rejection(embedder().embed(['a'], 'document', testContext({ now: 1, deadline: systemClock.now() - 1 })));
+    const error = await appErrorOf(embedder().embed(['a'], 'document', testContext({ now: 1, deadline: systemClock.now() - 1 })));
     expect(error.code).toBe('DEADLINE_EXCEEDED');
     expect(double.requests).toHaveLength(0);
   });
@@ -156,7 +141,7 @@ describe('OpenAIEmbedder through the openai SDK against the OpenAI double', () =
     ['a wrong API key', 'UNAUTHENTICATED', { apiKey: 'sk-wrong' }, 'Incorrect API key'],
     ['an unknown model', 'NOT_FOUND', { model: 'no-such-model' }, 'no-such-model'],
   ] as const)('maps %s to %s with the server message', async (_what, code, overrides, text) => {
-    const error = await rejection(embedder(overrides).embed(['a'], 'document', ctxWithin(2_000)));
+    const error = await appErrorOf(embedder(overrides).embed(['a'], 'document', contextWithin(2_000)));
     expect(error.code).toBe(code);
     expect(error.message).toContain(text);
   });
@@ -168,7 +153,7 @@ describe('OpenAIEmbedder through the openai SDK against the OpenAI double', () =
   });
 
   it('maps the server 400 for an invalid request to VALIDATION_FAILED with its message', async () => {
-    const error = await rejection(embedder().embed([''], 'document', ctxWithin(2_000)));
+    const error = await appErrorOf(embedder().embed([''], 'document', contextWithin(2_000)));
     expect(error.code).toBe('VALIDATION_FAILED');
     expect(error.message).toContain("'$.input[0]' is invalid");
     expect(error.details).toMatchObject({ status: 400, param: 'input' });

@@ -1,9 +1,11 @@
 import { resolve } from 'node:path';
 import { AppError, systemClock, type Clock } from '@ragops/contracts';
-import { MemoryCache, RedisCache } from '@ragops/cache';
+import { FlexibleRateLimiter, MemoryCache, RedisCache, type RateLimitPolicy, type RedisConnectionOptions } from '@ragops/cache';
 import { LlmAnswerGenerator } from '@ragops/answer';
 import { CachedEmbedder, type AnswerGenerator, type Cache, type ChatModel, type Embedder, type Reranker, type SparseEncoder, type VectorStore } from '@ragops/rag';
 import {
+  type BreakerState,
+  DependencyBreaker,
   ExtractiveGenerator,
   LocalEmbedder,
   Model2VecEmbedder,
@@ -18,7 +20,7 @@ import { cacheLookupCounter, MeteredChatModel, MeteredEmbedder, MeteredGenerator
 import { cl100kCounter, createAnalyzer, createChunker, type Analyzer, type Chunker } from '@ragops/text';
 import { createQdrantStore, MemoryVectorStore, ReplicatedVectorStore } from '@ragops/vector-store';
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { CacheConfig, EmbeddingProviderConfig, IndexingConfig, LlmConfig, RerankConfig, StoreConfig } from './env.schema.js';
+import type { BreakerConfig, CacheConfig, EmbeddingProviderConfig, IndexingConfig, LlmConfig, RerankConfig, StoreConfig } from './env.schema.js';
 
 /** What every process must agree on about the embedding model: an index is searchable only with the model that built it. */
 export interface EmbedderIdentity {
@@ -127,6 +129,8 @@ async function createBaseEmbedder(config: IndexingConfig & EmbeddingProviderConf
         sendDimensions: config.EMBEDDING_SEND_DIMENSIONS,
         batchSize: config.EMBEDDING_BATCH_SIZE,
         ...(config.EMBEDDING_ORGANIZATION ? { organization: config.EMBEDDING_ORGANIZATION } : {}),
+        ...(deps.metrics ? { onRetry: retryCounter(deps.metrics, 'embeddings') } : {}),
+        ...breakerOf(config, 'embeddings', deps.metrics),
         ...clockOf(deps),
       });
   }
@@ -175,6 +179,19 @@ export async function createCache(config: CacheConfig, deps: { clock?: Clock; on
   }
 }
 
+/**
+ * A per-key rate limiter: counted in this process (`memory`), or in Redis and shared by every replica (`redis`; Redis
+ * must answer at start, a later outage surfaces as UNAVAILABLE from `consume` for the caller to fail open or closed).
+ */
+export async function createRateLimiter(store: 'memory' | 'redis', policy: RateLimitPolicy, redis: RedisConnectionOptions): Promise<FlexibleRateLimiter> {
+  switch (store) {
+    case 'memory':
+      return FlexibleRateLimiter.memory(policy);
+    case 'redis':
+      return FlexibleRateLimiter.redis(policy, redis);
+  }
+}
+
 /** The answer generator LLM_PROVIDER names: quoting retrieved sentences, or a chat model behind the versioned prompt. */
 export function createAnswerGenerator(config: LlmConfig, deps: { clock?: Clock; metrics?: ServiceMetrics } = {}): AnswerGenerator {
   // The generation stage (recorded on the service's SERVER span); an LLM call inside it is its own GenAI `chat` span.
@@ -197,6 +214,7 @@ function createBaseAnswerGenerator(config: LlmConfig, deps: { clock?: Clock; met
         prices: priceTable(config.LLM_PRICES),
         ...(config.LLM_ORGANIZATION ? { organization: config.LLM_ORGANIZATION } : {}),
         ...(deps.metrics ? { onRetry: retryCounter(deps.metrics, 'llm') } : {}),
+        ...breakerOf(config, 'llm', deps.metrics),
         clock,
       });
       const window = config.LLM_CONTEXT_WINDOW;
@@ -226,7 +244,7 @@ function priceTable(json: string | undefined): PriceTable {
 }
 
 /** The retrieval service's optional second stage; undefined when RERANK_PROVIDER=none. */
-export function createReranker(config: RerankConfig, deps: { clock?: Clock; metrics?: Pick<ServiceMetrics, 'retries'> } = {}): Reranker | undefined {
+export function createReranker(config: RerankConfig, deps: { clock?: Clock; metrics?: Pick<ServiceMetrics, 'retries' | 'circuitBreakerState'> } = {}): Reranker | undefined {
   switch (config.RERANK_PROVIDER) {
     case 'none':
       return undefined;
@@ -238,6 +256,7 @@ export function createReranker(config: RerankConfig, deps: { clock?: Clock; metr
         ...(config.RERANK_API_KEY ? { apiKey: config.RERANK_API_KEY } : {}),
         clock: deps.clock ?? systemClock,
         ...(deps.metrics ? { onRetry: retryCounter(deps.metrics, 'reranker') } : {}),
+        ...breakerOf(config, 'reranker', deps.metrics),
       });
       return whenTracing<Reranker>(reranker, (r) => new TracedReranker(r, config.RERANK_FLAVOR));
     }
@@ -245,6 +264,24 @@ export function createReranker(config: RerankConfig, deps: { clock?: Clock; metr
 }
 
 /** `ragops_retries_total{dependency}` as an adapter's onRetry hook. */
-function retryCounter(metrics: Pick<ServiceMetrics, 'retries'>, dependency: 'llm' | 'reranker'): () => void {
+function retryCounter(metrics: Pick<ServiceMetrics, 'retries'>, dependency: ModelDependency): () => void {
   return () => metrics.retries.inc({ dependency });
+}
+
+type ModelDependency = 'llm' | 'embeddings' | 'reranker';
+
+/**
+ * The model adapter's circuit breaker (none with BREAKER_THRESHOLD=0), its state kept in
+ * `ragops_circuit_breaker_state{dependency}`. Each factory call builds its adapter once per process, so this is one
+ * breaker per dependency per process.
+ */
+function breakerOf(config: BreakerConfig, dependency: ModelDependency, metrics?: Pick<ServiceMetrics, 'circuitBreakerState'>): { breaker?: DependencyBreaker } {
+  if (config.BREAKER_THRESHOLD === 0) return {};
+  const breaker = new DependencyBreaker({
+    dependency,
+    threshold: config.BREAKER_THRESHOLD,
+    halfOpenAfterMs: config.BREAKER_HALF_OPEN_AFTER_MS,
+    ...(metrics ? { onStateChange: (state: BreakerState) => metrics.circuitBreakerState.set({ dependency }, state) } : {}),
+  });
+  return { breaker };
 }

@@ -33,6 +33,24 @@ export const boolVar = (fallback: boolean) =>
 export const urlVar = () => z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
 /**
+ * The circuit breaker on each model server a process calls (LLM, embeddings, reranker; one breaker per dependency):
+ * spread into each provider's keys, so every process that calls a model server reads them.
+ */
+export const BreakerEnv = z.object({
+  /**
+   * Consecutive failed attempts (5xx, connection errors, timeouts, malformed responses; not 4xx or 429) that open the
+   * circuit; retries count. With the default 3 attempts a call, 5 is about two calls failing through their retries in
+   * a row; any success resets the count. 0 turns the breakers off.
+   */
+  BREAKER_THRESHOLD: intVar(5, 0, 1_000),
+  /**
+   * How long an open circuit fails fast (503 UNAVAILABLE, no request sent) before one probe call decides. At least 1 s:
+   * a value meant in seconds ("30") would otherwise hold the circuit open for 30 ms, which is no breaker at all.
+   */
+  BREAKER_HALF_OPEN_AFTER_MS: intVar(30_000, 1_000, 3_600_000),
+});
+
+/**
  * How text becomes index entries. Ingest, retrieval and embedding must agree on these (an index is searchable only
  * with the model that built it), so all read the same keys. How to reach the model is EmbeddingProviderEnv's job.
  */
@@ -78,6 +96,7 @@ export const EmbeddingProviderEnv = z.object({
   MODEL_CACHE_DIR: z.string().min(1).default('.ragops-models'),
   /** Embeddings are cached (CACHE) for this long; 0 turns the cache off. */
   EMBEDDING_CACHE_TTL_SECONDS: intVar(86_400, 0, 30 * 86_400),
+  ...BreakerEnv.shape,
 });
 
 export const EmbeddingProviderRules: ConfigRule[] = [
@@ -107,6 +126,7 @@ export const LlmEnv = z.object({
   /** Price table, JSON: {"gpt-4o-mini": {"inputPer1M": 0.15, "outputPer1M": 0.6}} (USD per million tokens). */
   LLM_PRICES: z.string().min(2).optional(),
   EXTRACTIVE_MAX_SENTENCES: intVar(3, 1, 20),
+  ...BreakerEnv.shape,
 });
 
 export const LlmRules: ConfigRule[] = [
@@ -123,6 +143,7 @@ export const RerankEnv = z.object({
   RERANK_FLAVOR: z.enum(['jina', 'tei']).default('jina'),
   /** Fused candidates handed to the reranker, which keeps top-K of them. */
   RERANK_CANDIDATES: intVar(50, 1, 1000),
+  ...BreakerEnv.shape,
 });
 
 export const RerankRules: ConfigRule[] = [{ when: { key: 'RERANK_PROVIDER', equals: 'openai' }, require: ['RERANK_BASE_URL', 'RERANK_MODEL'] }];
@@ -170,4 +191,5 @@ export type StoreConfig = z.infer<typeof StoreEnv>;
 export type EmbeddingProviderConfig = z.infer<typeof EmbeddingProviderEnv>;
 export type LlmConfig = z.infer<typeof LlmEnv>;
 export type RerankConfig = z.infer<typeof RerankEnv>;
+export type BreakerConfig = z.infer<typeof BreakerEnv>;
 export type CacheConfig = z.infer<typeof CacheEnv>;

@@ -31,10 +31,10 @@ export function meterIngestQueue(
 }
 
 /**
- * Sets `ragops_circuit_breaker_state` to `closed` for each dependency the service calls. No adapter opens a breaker
- * yet (calls are bounded by deadlines and retried within them), so closed is the true state; exporting it now means
- * the breaker panel and any alert on `state="open"` read 0 instead of nothing, and a breaker added later only has
- * to set its state.
+ * Sets `ragops_circuit_breaker_state` to `closed` for each dependency the service calls. The model servers' breakers
+ * (llm, embeddings, reranker; adapters.factory) report their own state from then on; for dependencies without a
+ * breaker (the vector store, the cache, peers over NATS, or a model with BREAKER_THRESHOLD=0) closed is the true state,
+ * and exporting it means the breaker panel and any alert on `state="open"` read 0 instead of nothing.
  */
 export function markCircuitsClosed(metrics: Pick<ServiceMetrics, 'circuitBreakerState'>, dependencies: readonly Dependency[]): void {
   for (const dependency of dependencies) metrics.circuitBreakerState.set({ dependency }, 'closed');

@@ -20,3 +20,4 @@ export * from './interaction.ports.js';
 export * from './interaction.builder.js';
 export * from './interaction.recorder.js';
 export * from './interaction-feedback.service.js';
+export * from './tenant-rate-limit.policy.js';

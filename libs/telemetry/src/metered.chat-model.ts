@@ -100,6 +100,9 @@ function outcomeOf(error: unknown): Outcome {
       return 'timeout';
     case 'RATE_LIMITED':
       return 'rate_limited';
+    case 'UNAVAILABLE':
+      // The model's circuit breaker failing the call fast marks its error `circuit: 'open'` (libs/models DependencyBreaker).
+      return (error as { details?: { circuit?: unknown } }).details?.circuit === 'open' ? 'circuit_open' : 'error';
     default:
       return 'error';
   }

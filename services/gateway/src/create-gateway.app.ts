@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createLogger, createMetrics } from '@ragops/telemetry';
+import { createRateLimiter } from '@ragops/platform';
+import { createLogger, createMetrics, type Logger } from '@ragops/telemetry';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import type { GatewayConfig } from './gateway.config.js';
+import type { GatewayConfig, RateLimitConfig } from './gateway.config.js';
 import type { GatewayDeps, ResolvedGatewayDeps } from './gateway.deps.js';
 import { GatewayModule } from './gateway.module.js';
 import { HttpErrorFilter } from './http-error.filter.js';
@@ -21,12 +22,17 @@ export const UNMATCHED_ROUTE = 'unmatched';
  */
 export async function createGatewayApp(deps: GatewayDeps, config: GatewayConfig): Promise<NestFastifyApplication> {
   const metrics = deps.metrics ?? createMetrics('gateway');
+  const logger = deps.logger ?? createLogger({ service: 'gateway', level: config.logLevel });
+  // Opened here only when the caller gave none, and then closed with the app.
+  const ownLimiter = config.rateLimit && !deps.rateLimiter ? await openRateLimiter(config.rateLimit, logger) : undefined;
+  const rateLimiter = deps.rateLimiter ?? ownLimiter;
   const resolved: ResolvedGatewayDeps = {
     ...deps,
     ...withStageTimeouts(deps, metrics),
     newId: deps.newId ?? randomUUID,
     metrics,
-    logger: deps.logger ?? createLogger({ service: 'gateway', level: config.logLevel }),
+    logger,
+    ...(rateLimiter ? { rateLimiter } : {}),
   };
 
   const routes = new RouteTable();
@@ -45,6 +51,7 @@ export async function createGatewayApp(deps: GatewayDeps, config: GatewayConfig)
   // confusing validation error instead of 415.
   fastify.removeContentTypeParser('text/plain');
 
+  if (ownLimiter) fastify.addHook('onClose', () => ownLimiter.close());
   fastify.addHook('onRoute', (route) => routes.add(route.method, route.url));
   registerHttpTracing(fastify, config.variant.id);
   registerHttpMetrics(fastify, metrics, config.variant);
@@ -61,14 +68,29 @@ export async function createGatewayApp(deps: GatewayDeps, config: GatewayConfig)
     done();
   });
 
-  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.register(resolved, config), adapter, {
-    logger: false,
-    // Fastify's own JSON parser (secure-json-parse, prototype-poisoning checks) instead of Nest's; no urlencoded.
-    bodyParser: false,
-    abortOnError: false,
-  });
-  app.useGlobalFilters(errors);
-  await app.init();
-  await fastify.ready();
-  return app;
+  try {
+    const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.register(resolved, config), adapter, {
+      logger: false,
+      // Fastify's own JSON parser (secure-json-parse, prototype-poisoning checks) instead of Nest's; no urlencoded.
+      bodyParser: false,
+      abortOnError: false,
+    });
+    app.useGlobalFilters(errors);
+    await app.init();
+    await fastify.ready();
+    return app;
+  } catch (error) {
+    await ownLimiter?.close(); // no app to close it with
+    throw error;
+  }
+}
+
+/** RATE_LIMIT_STORE's limiter; a Redis store must answer now (UNAVAILABLE otherwise), as the Redis cache must. */
+function openRateLimiter(c: RateLimitConfig, logger: Logger) {
+  return createRateLimiter(
+    c.store,
+    { points: c.requests, durationSeconds: c.windowSeconds, keyPrefix: c.keyPrefix },
+    // Reconnect attempts fail every few seconds during an outage; the requests it affects are reported by the policy.
+    { url: c.redisUrl, onError: (err) => logger.debug({ err }, 'rate-limit store connection error') },
+  );
 }

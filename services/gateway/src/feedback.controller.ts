@@ -1,9 +1,10 @@
-import { Body, Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post, Req, UseGuards } from '@nestjs/common';
 import { AppError, FeedbackBody, parseOrThrow } from '@ragops/contracts';
 import type { FeedbackService } from '@ragops/rag';
 import type { FastifyRequest } from 'fastify';
 import { FEEDBACK } from './gateway.tokens.js';
 import { RequestContextFactory } from './request-context.factory.js';
+import { TenantRateLimitGuard } from './tenant-rate-limit.guard.js';
 
 export interface FeedbackReceipt {
   feedbackId: string;
@@ -23,6 +24,7 @@ export class FeedbackController {
 
   @Post('feedback')
   @HttpCode(202)
+  @UseGuards(TenantRateLimitGuard)
   async submit(@Req() req: FastifyRequest, @Body() body: unknown): Promise<FeedbackReceipt> {
     const input = parseOrThrow(FeedbackBody, body, 'feedback');
     const { tenant } = this.contexts.create(req);

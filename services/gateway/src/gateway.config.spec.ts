@@ -77,3 +77,84 @@ describe('loadGatewayConfig', () => {
     expect((err.details as { issues: { path: string }[] }).issues.map((i) => i.path).sort()).toEqual([...keys].sort());
   });
 });
+
+describe('loadGatewayConfig: rate limits (RATE_LIMIT_*)', () => {
+  it('is off unless RATE_LIMIT_REQUESTS is set above 0', () => {
+    expect(loadGatewayConfig({}).rateLimit).toBeUndefined();
+    expect(loadGatewayConfig({ RATE_LIMIT_REQUESTS: '0', RATE_LIMIT_WINDOW_SECONDS: '10' }).rateLimit).toBeUndefined();
+  });
+
+  it('defaults to a 60 s window in memory that fails open', () => {
+    expect(loadGatewayConfig({ RATE_LIMIT_REQUESTS: '100' }).rateLimit).toEqual({
+      requests: 100,
+      windowSeconds: 60,
+      store: 'memory',
+      fail: 'open',
+      redisUrl: 'redis://127.0.0.1:6379',
+      keyPrefix: 'ragops:rl:tenant-requests:60s',
+    });
+  });
+
+  it('reads a Redis store and fail-closed, keying counters by REDIS_PREFIX and the window', () => {
+    const config = loadGatewayConfig({
+      RATE_LIMIT_REQUESTS: '5',
+      RATE_LIMIT_WINDOW_SECONDS: '1',
+      RATE_LIMIT_STORE: 'redis',
+      RATE_LIMIT_FAIL: 'closed',
+      REDIS_URL: 'redis://:secret@redis.ragops.svc:6379/2',
+      REDIS_PREFIX: 'prod-eu',
+    });
+    expect(config.rateLimit).toEqual({
+      requests: 5,
+      windowSeconds: 1,
+      store: 'redis',
+      fail: 'closed',
+      redisUrl: 'redis://:secret@redis.ragops.svc:6379/2',
+      keyPrefix: 'prod-eu:rl:tenant-requests:1s',
+    });
+  });
+
+  it('names every bad rate-limit key in one error', () => {
+    let caught: unknown;
+    try {
+      loadGatewayConfig({
+        RATE_LIMIT_REQUESTS: '-1',
+        RATE_LIMIT_WINDOW_SECONDS: '0',
+        RATE_LIMIT_STORE: 'disk',
+        RATE_LIMIT_FAIL: 'maybe',
+        REDIS_URL: 'http://redis:6379',
+      });
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(AppError);
+    const err = caught as AppError;
+    expect(err.code).toBe('VALIDATION_FAILED');
+    expect(err.message).toContain('RATE_LIMIT_REQUESTS="-1": must be at least 0');
+    expect(err.message).toContain('RATE_LIMIT_WINDOW_SECONDS="0": must be at least 1');
+    expect(err.message).toContain('RATE_LIMIT_STORE="disk": must be memory or redis');
+    expect(err.message).toContain('RATE_LIMIT_FAIL="maybe": must be open or closed');
+    expect(err.message).toContain('REDIS_URL="http://redis:6379": must be a redis:// or rediss:// URL');
+  });
+
+  it.each([
+    ['a fraction', { RATE_LIMIT_REQUESTS: '2.5' }, 'RATE_LIMIT_REQUESTS="2.5": must be a whole number'],
+    ['not a number', { RATE_LIMIT_REQUESTS: 'ten' }, 'RATE_LIMIT_REQUESTS="ten": must be a number'],
+    ['a window over a day', { RATE_LIMIT_WINDOW_SECONDS: '86401' }, 'RATE_LIMIT_WINDOW_SECONDS="86401": must be at most 86400'],
+  ])('rejects %s', (_what, env, message) => {
+    expect(() => loadGatewayConfig(env)).toThrow(message);
+  });
+
+  it('a Redis store needs REDIS_URL set explicitly, reported together with any other bad key', () => {
+    let caught: unknown;
+    try {
+      loadGatewayConfig({ RATE_LIMIT_REQUESTS: '10', RATE_LIMIT_STORE: 'redis', PORT: 'eighty' });
+    } catch (e) {
+      caught = e;
+    }
+    const err = caught as AppError;
+    expect(err).toBeInstanceOf(AppError);
+    expect(err.message).toContain('REDIS_URL="": is required when RATE_LIMIT_STORE=redis (the Redis every gateway replica shares)');
+    expect(err.message).toContain('PORT="eighty"');
+  });
+});

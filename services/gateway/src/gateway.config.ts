@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { Limits, loadConfig, type Variant } from '@ragops/contracts';
+import { type ConfigRule, Limits, loadConfig, type Variant } from '@ragops/contracts';
 import { InteractionEnv, type InteractionConfig } from '@ragops/messaging';
-import { boolVar, intVar as int, LogLevelVar, NatsEnv } from '@ragops/platform';
+import { boolVar, CacheEnv, intVar as int, LogLevelVar, NatsEnv } from '@ragops/platform';
+import type { RateLimitFailMode } from '@ragops/rag';
 import { LOG_CONTENT_MODES, type LogContentMode, type LogLevel } from '@ragops/telemetry';
 
 const MiB = 1024 * 1024;
@@ -37,7 +38,33 @@ export const GatewayEnv = NatsEnv.extend(InteractionEnv.shape).extend({
   RETRIEVAL_CANDIDATES: int(100, 1, 1000),
   // Whether the variant reranks; the retrieval service needs RERANK_PROVIDER for it (without one it answers in fused order).
   RERANK: boolVar(false),
+  /** Requests per window per tenant on the API routes that do work (query, search, documents, feedback); 0: no limit. */
+  RATE_LIMIT_REQUESTS: int(0, 0, 1_000_000_000),
+  RATE_LIMIT_WINDOW_SECONDS: int(60, 1, 86_400),
+  /** `memory`: counted per replica. `redis` (REDIS_URL): one budget shared by every replica. */
+  RATE_LIMIT_STORE: z.enum(['memory', 'redis'], { error: 'must be memory or redis' }).default('memory'),
+  /** While the Redis store is unreachable: `open` serves requests unmetered, `closed` refuses them with 503. */
+  RATE_LIMIT_FAIL: z.enum(['open', 'closed'], { error: 'must be open or closed' }).default('open'),
+  REDIS_URL: CacheEnv.shape.REDIS_URL,
+  REDIS_PREFIX: CacheEnv.shape.REDIS_PREFIX,
 });
+
+const GatewayRules: ConfigRule[] = [
+  // Explicitly, even though REDIS_URL has a default: a shared budget on a guessed address would be a silent per-pod one.
+  { when: { key: 'RATE_LIMIT_STORE', equals: 'redis' }, require: ['REDIS_URL'], why: 'the Redis every gateway replica shares' },
+];
+
+/** The per-tenant request limit (RATE_LIMIT_*). */
+export interface RateLimitConfig {
+  /** Requests per window per tenant, at least 1. */
+  requests: number;
+  windowSeconds: number;
+  store: 'memory' | 'redis';
+  fail: RateLimitFailMode;
+  redisUrl: string;
+  /** Separates these counters from other users of the store; carries the window, so a changed window starts afresh. */
+  keyPrefix: string;
+}
 
 export interface GatewayConfig {
   port: number;
@@ -53,6 +80,8 @@ export interface GatewayConfig {
   variant: Variant;
   /** Interaction records and feedback: on/off, content setting, stream limits (INTERACTION*, FEEDBACK_*). */
   interactions: InteractionConfig;
+  /** Per-tenant request limit; absent when RATE_LIMIT_REQUESTS=0 (the default). */
+  rateLimit?: RateLimitConfig;
 }
 
 /**
@@ -60,7 +89,7 @@ export interface GatewayConfig {
  * first), so one restart fixes them all.
  */
 export function loadGatewayConfig(env: Record<string, string | undefined>): GatewayConfig {
-  const e = loadConfig(GatewayEnv, env, 'gateway');
+  const e = loadConfig(GatewayEnv, env, 'gateway', GatewayRules);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -95,5 +124,17 @@ export function loadGatewayConfig(env: Record<string, string | undefined>): Gate
       FEEDBACK_MAX_BYTES: e.FEEDBACK_MAX_BYTES,
       FEEDBACK_MAX_AGE: e.FEEDBACK_MAX_AGE,
     },
+    ...(e.RATE_LIMIT_REQUESTS > 0
+      ? {
+          rateLimit: {
+            requests: e.RATE_LIMIT_REQUESTS,
+            windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
+            store: e.RATE_LIMIT_STORE,
+            fail: e.RATE_LIMIT_FAIL,
+            redisUrl: e.REDIS_URL,
+            keyPrefix: `${e.REDIS_PREFIX}:rl:tenant-requests:${e.RATE_LIMIT_WINDOW_SECONDS}s`,
+          },
+        }
+      : {}),
   };
 }

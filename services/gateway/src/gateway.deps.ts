@@ -1,5 +1,5 @@
 import type { Clock, InteractionRecord } from '@ragops/contracts';
-import type { AnswerGenerator, FeedbackSink, InteractionSink, JobQueue, JobStore, RecordFeed, Searcher } from '@ragops/rag';
+import type { AnswerGenerator, FeedbackSink, InteractionSink, JobQueue, JobStore, RateLimiter, RecordFeed, Searcher } from '@ragops/rag';
 import type { Logger, ServiceMetrics } from '@ragops/telemetry';
 import type { ReadinessReport } from './readiness.js';
 
@@ -27,9 +27,14 @@ export interface GatewayDeps {
   feedback?: FeedbackSink;
   /** Live records for GET /v1/interactions/tail: given only by the all-in-one process (records held in memory). */
   interactionFeed?: RecordFeed<InteractionRecord>;
+  /**
+   * Counts each tenant's requests when RATE_LIMIT_REQUESTS > 0 (its `limit` is the budget per window). Default: built
+   * from RATE_LIMIT_STORE and closed with the app; unused while the limit is off.
+   */
+  rateLimiter?: RateLimiter;
 }
 
-type OptionalDeps = 'interactions' | 'feedback' | 'interactionFeed';
+type OptionalDeps = 'interactions' | 'feedback' | 'interactionFeed' | 'rateLimiter';
 
 /** GatewayDeps with the defaults filled in. */
 export type ResolvedGatewayDeps = Required<Omit<GatewayDeps, OptionalDeps>> & Pick<GatewayDeps, OptionalDeps>;

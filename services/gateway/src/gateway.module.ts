@@ -3,7 +3,7 @@ import { DocumentSubmissionService, QueryService } from '@ragops/rag';
 import { DocumentsController } from './documents.controller.js';
 import type { GatewayConfig } from './gateway.config.js';
 import type { ResolvedGatewayDeps } from './gateway.deps.js';
-import { CLOCK, FEEDBACK, GATEWAY_CONFIG, INTERACTION_FEED, LOGGER, METRICS, READINESS } from './gateway.tokens.js';
+import { CLOCK, FEEDBACK, GATEWAY_CONFIG, INTERACTION_FEED, LOGGER, METRICS, READINESS, TENANT_RATE_LIMIT } from './gateway.tokens.js';
 import { FeedbackController } from './feedback.controller.js';
 import { HealthController } from './health.controller.js';
 import { InteractionsController } from './interactions.controller.js';
@@ -11,6 +11,7 @@ import { buildInteractionParts, INTERACTION_RECORDER, InteractionRecorderShutdow
 import { MetricsController } from './metrics.controller.js';
 import { QueryController } from './query.controller.js';
 import { RequestContextFactory } from './request-context.factory.js';
+import { buildTenantRateLimit } from './tenant-rate-limit.guard.js';
 
 /**
  * The HTTP edge. The domain services are built here from the ports (they are plain classes, not Nest
@@ -34,6 +35,7 @@ export class GatewayModule {
         { provide: INTERACTION_RECORDER, useValue: interactions.recorder ?? null },
         { provide: FEEDBACK, useValue: interactions.feedback ?? null },
         { provide: INTERACTION_FEED, useValue: deps.interactionFeed ?? null },
+        { provide: TENANT_RATE_LIMIT, useValue: buildTenantRateLimit(deps, config) ?? null },
         InteractionRecorderShutdown,
         {
           provide: DocumentSubmissionService,

@@ -8,3 +8,5 @@ export const CLOCK = Symbol('CLOCK');
 export const FEEDBACK = Symbol('FEEDBACK');
 /** Live interaction records, or null (all-in-one only; see InteractionsController). */
 export const INTERACTION_FEED = Symbol('INTERACTION_FEED');
+/** The TenantRateLimitPolicy, or null when RATE_LIMIT_REQUESTS=0 (see TenantRateLimitGuard). */
+export const TENANT_RATE_LIMIT = Symbol('TENANT_RATE_LIMIT');

@@ -52,7 +52,7 @@ export class HttpErrorFilter implements ExceptionFilter {
   }
 
   private map(exception: unknown, req: FastifyRequest): Mapped {
-    if (exception instanceof AppError) return { status: httpStatusOf(exception.code), error: exception.toWire() };
+    if (exception instanceof AppError) return { status: httpStatusOf(exception.code), error: exception.toWire(), ...retryAfterOf(exception) };
     // Nest hands Fastify's errors over as HttpExceptions with the FastifyError as cause.
     const fastifyError = exception instanceof HttpException ? exception.cause : exception;
     if (isFastifyClientError(fastifyError)) return this.mapFastify(fastifyError, req);
@@ -115,6 +115,18 @@ function isFastifyClientError(e: unknown): e is FastifyClientError {
   if (!(e instanceof Error)) return false;
   const { code, statusCode } = e as Partial<FastifyClientError>;
   return typeof code === 'string' && code.startsWith('FST_') && typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500;
+}
+
+/**
+ * An error that says when to come back (`details.retryAfterSeconds`: the gateway's tenant limit, an upstream 429 passed
+ * on, an open circuit breaker) also says it as `Retry-After` in delay-seconds: RFC 9110 section 10.2.3 (503) and RFC 6585
+ * section 4 (429).
+ */
+function retryAfterOf(error: AppError): Pick<Mapped, 'headers'> {
+  if (error.code !== 'RATE_LIMITED' && error.code !== 'UNAVAILABLE') return {};
+  const seconds = (error.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) return {};
+  return { headers: { 'retry-after': String(Math.ceil(seconds)) } };
 }
 
 function fail(code: ErrorCode, message: string, details?: unknown): Mapped {

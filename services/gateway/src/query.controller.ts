@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post, Req, UseGuards } from '@nestjs/common';
 import { SpanKind } from '@opentelemetry/api';
 import { parseOrThrow, type RequestContext } from '@ragops/contracts';
 import { QueryService, type QueryInput, type QueryResult, type TimedSearchReply } from '@ragops/rag';
@@ -30,6 +30,7 @@ import type { GatewayConfig } from './gateway.config.js';
 import { GATEWAY_CONFIG, LOGGER, METRICS } from './gateway.tokens.js';
 import { QueryBody } from './http.schemas.js';
 import { RequestContextFactory } from './request-context.factory.js';
+import { TenantRateLimitGuard } from './tenant-rate-limit.guard.js';
 
 /**
  * Retrieval-only search and full RAG answers, both under the request's one deadline. Each request's HTTP span carries
@@ -52,6 +53,7 @@ export class QueryController {
 
   @Post('search')
   @HttpCode(200)
+  @UseGuards(TenantRateLimitGuard)
   async search(@Req() req: FastifyRequest, @Body() body: unknown): Promise<TimedSearchReply> {
     const input = parseOrThrow(QueryBody, body, 'search request');
     const ctx = this.contexts.create(req, input.topK);
@@ -66,6 +68,7 @@ export class QueryController {
 
   @Post('query')
   @HttpCode(200)
+  @UseGuards(TenantRateLimitGuard)
   async query(@Req() req: FastifyRequest, @Body() body: unknown): Promise<QueryResult & { requestId: string }> {
     const input = parseOrThrow(QueryBody, body, 'query request');
     const ctx = this.contexts.create(req, input.topK);

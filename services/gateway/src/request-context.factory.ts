@@ -43,7 +43,8 @@ export class RequestContextFactory {
   }
 }
 
-function tenantOf(req: FastifyRequest): string {
+/** The request's tenant from its header (the default tenant without one); a malformed header is VALIDATION_FAILED. */
+export function tenantOf(req: FastifyRequest): string {
   const value = req.headers[TENANT_HEADER];
   if (value === undefined) return DEFAULT_TENANT;
   if (typeof value === 'string' && TENANT.test(value)) return value;

@@ -7,6 +7,8 @@ export interface RateLimitDecision {
   remaining: number;
   /** When refused: how long until the request would be allowed (for `Retry-After`); 0 when allowed. */
   retryAfterMs: number;
+  /** How long until the key's current window ends and its budget is whole again (for `RateLimit` headers); 0 when unknown. */
+  resetMs: number;
 }
 
 /**
