@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseRun, type RunRecord } from '@ragops/evaluation';
 import { connectTestNats, deleteStreams, testNatsUrl, uniqueName } from '@ragops/testing';
 import { ingestPath } from '../src/cli.commands.js';
-import type { RunAnswerMetric } from '../src/eval/answer-metrics.registry.js';
+import { resolveAnswerMetrics, type RunAnswerMetric } from '../src/eval/answer-metrics.registry.js';
 import { runEvaluation, type EvalRunOptions } from '../src/eval/eval.runner.js';
 import { GatewayClient } from '../src/gateway.client.js';
 import { startAllInOne, type AllInOnePlatform } from '../src/platform/all-in-one.platform.js';
@@ -173,6 +173,51 @@ describe('ragops eval: runs, history, compare and the promotion gate', () => {
     }
   });
 
+  it('scores the reference-based answer metrics with the ground truths of qa.jsonl (BEIR + QA)', async () => {
+    const metrics = resolveAnswerMetrics(['answer_correctness', 'context_recall', 'faithfulness']);
+    const answered = await runEvaluation(options({ limit: 12, answerMetrics: metrics }));
+    expect(answered.config.answerMetrics).toEqual(['answer_correctness', 'context_recall', 'faithfulness']);
+    expect(answered.dataset.version).toBe(run.dataset.version);
+    expect(answered.metrics.filter((m) => m.kind === 'answer').map((m) => m.implementation)).toEqual([
+      'deterministic:answer_correctness/deterministic@1',
+      'deterministic:context_recall/deterministic@1',
+      'deterministic:faithfulness/deterministic@1',
+    ]);
+    expect(answered.queries).toHaveLength(12);
+    for (const q of answered.queries) {
+      expect(q.answer?.text.length).toBeGreaterThan(0);
+      for (const m of ['answer_correctness', 'context_recall', 'faithfulness']) {
+        expect(q.metrics[m]).toBeGreaterThanOrEqual(0);
+        expect(q.metrics[m]).toBeLessThanOrEqual(1);
+      }
+    }
+    for (const m of ['answer_correctness', 'context_recall', 'faithfulness']) expect(answered.aggregates[m]).toMatchObject({ n: 12, mean: expect.any(Number) });
+    // The ground truths are in the retrieved passages of this corpus: recall is high; the extractive answer quotes
+    // passages rather than stating the reference answer, so correctness is well below 1.
+    expect(answered.aggregates.context_recall.mean).toBeGreaterThan(0.8);
+    expect(answered.aggregates.answer_correctness.mean).toBeLessThan(0.9);
+  });
+
+  it('runs a QA-only dataset: the rows are the queries; rows without relevant docs are left out of retrieval means', async () => {
+    const dir = join(work, 'qa-only');
+    await mkdir(dir);
+    await cp(join(dataset, 'corpus.jsonl'), join(dir, 'corpus.jsonl'));
+    const rows = (await readFile(join(dataset, 'qa.jsonl'), 'utf8')).trim().split('\n').slice(0, 3).map((l) => JSON.parse(l));
+    const { relevant_doc_ids: _dropped, ...unjudged } = { ...rows[2], id: 'no-docs' };
+    await writeFile(join(dir, 'qa.jsonl'), [...rows.slice(0, 2), unjudged].map((r) => JSON.stringify(r)).join('\n'));
+    const res = await ragops(['eval', 'run', '--dataset', dir, '--answer-metrics', 'context_recall,answer_correctness', '--out', 'qa-only.json', '--no-store'], work);
+    expect(res.stderr).toMatch(/dataset qa-only \(qa: 58 documents, 3 test queries, 3 with a ground truth/);
+    expect(res.stderr).toMatch(/note: 1 of 3 queries have no relevant_doc_ids: scored on answer metrics only, left out of the retrieval means/);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/note: 1 of 3 queries have no relevant documents: retrieval means are over the other 2/);
+    const qaRun = parseRun(JSON.parse(await readFile(join(work, 'qa-only.json'), 'utf8')));
+    expect(qaRun.queries.map((q) => [q.id, q.judged])).toEqual([['q001', true], ['q002', true], ['no-docs', false]]);
+    expect(qaRun.queries[2].metrics).not.toHaveProperty('ndcg@10');
+    expect(qaRun.aggregates['ndcg@10'].n).toBe(2);
+    expect(qaRun.aggregates.context_recall.n).toBe(3);
+    expect(qaRun.dataset.version).not.toBe(run.dataset.version);
+  });
+
   it('keeps runs in a NATS object store with --store nats://host:port/bucket (distributed mode)', async () => {
     const bucket = uniqueName('ragops-test-eval-runs');
     const store = `nats://${testNatsUrl().replace(/^nats:\/\//, '')}/${bucket}`;
@@ -227,6 +272,11 @@ describe('ragops eval: runs, history, compare and the promotion gate', () => {
       await cp(join(dataset, 'queries.jsonl'), join(bad, 'no-qrels/queries.jsonl'));
       await mkdir(join(bad, 'no-qrels/qrels'));
       await writeFile(join(bad, 'no-qrels/qrels/dev.tsv'), 'q001\tx\t1\n');
+      // The sample dataset without its qa.jsonl: BEIR only, no ground truths.
+      await mkdir(join(bad, 'beir-only/qrels'), { recursive: true });
+      for (const f of ['corpus.jsonl', 'queries.jsonl', 'qrels/test.tsv']) await cp(join(dataset, f), join(bad, 'beir-only', f));
+      await writeFile(join(bad, 'qa-bad-line.jsonl'), '{"id":"q001","question":"a?","ground_truth":"A."}\n{"id":"q002","question":"b?"}\n');
+      await writeFile(join(bad, 'qa-other-ids.jsonl'), '{"id":"q001","question":"a?","ground_truth":"A."}\n{"id":"Q2","question":"b?","ground_truth":"B."}\n');
       await writeFile(join(bad, 'not-json.json'), '{"schemaVersion": 1,');
       await writeFile(join(bad, 'not-a-run.json'), JSON.stringify({ ...run, queries: [{ ...run.queries[0], latencyMs: 'slow' }] }));
       await writeFile(join(bad, 'future.json'), JSON.stringify({ ...run, schemaVersion: 99 }));
@@ -241,6 +291,14 @@ describe('ragops eval: runs, history, compare and the promotion gate', () => {
     const cases: [string, () => string[], RegExp][] = [
       ['missing dataset directory', () => ['eval', 'run', '--dataset', join(bad, 'nope'), '--no-store'], /dataset directory .*nope: no such directory/],
       ['split without qrels', () => ['eval', 'run', '--dataset', join(bad, 'no-qrels'), '--no-store'], /has no qrels\/test\.tsv \(splits available: dev\)/],
+      ['QA file with a bad row', () => ['eval', 'run', '--dataset', dataset, '--qa', join(bad, 'qa-bad-line.jsonl'), '--no-store'], /qa-bad-line\.jsonl: qa line 2: ground_truth: /],
+      ['QA ids that match no query', () => ['eval', 'run', '--dataset', dataset, '--qa', join(bad, 'qa-other-ids.jsonl'), '--no-store'], /qa-other-ids\.jsonl: 1 row of 2 match no query in .*queries\.jsonl: Q2/],
+      ['missing QA file', () => ['eval', 'run', '--dataset', dataset, '--qa', join(bad, 'nope.jsonl'), '--no-store'], /QA file .*nope\.jsonl: no such file/],
+      [
+        'ground-truth metrics on a dataset without ground truths',
+        () => ['eval', 'run', '--dataset', join(bad, 'beir-only'), '--answer-metrics', 'faithfulness,context_recall,answer_correctness', '--no-store'],
+        /--answer-metrics context_recall, answer_correctness need a ground-truth answer per query, and dataset beir-only has none: it is BEIR only/,
+      ],
       ['top-k out of range', () => ['eval', 'run', '--dataset', dataset, '--top-k', '0'], /--top-k must be a whole number from 1 to 200/],
       ['unknown answer metric', () => ['eval', 'run', '--dataset', dataset, '--answer-metrics', 'bleu', '--no-store'], /unknown answer metric bleu \(available: faithfulness, judge:faithfulness/],
       ['--mode with --target', () => ['eval', 'run', '--dataset', dataset, '--target', 'http://127.0.0.1:1', '--mode', 'dense', '--no-store'], /--mode and --set configure the in-process platform/],
@@ -278,6 +336,10 @@ describe('ragops eval: runs, history, compare and the promotion gate', () => {
       expect(res.stderr).toMatch(message);
       expect(res.code).toBe(2);
       expect(existsSync(join(bad, 'never.xml')) || existsSync(join(bad, 'never.md')) || existsSync(join(bad, '.ragops'))).toBe(false);
+    });
+
+    it('refuses ground-truth metrics before the platform starts or anything is ingested', () => {
+      expect(results.get('ground-truth metrics on a dataset without ground truths')?.stderr).not.toMatch(/ingested/);
     });
 
     it('--allow-dataset-change compares the shared queries instead', async () => {

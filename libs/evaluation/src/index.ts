@@ -3,6 +3,7 @@ export * from './metrics.aggregate.js';
 export * from './seeded.random.js';
 export * from './beir.parser.js';
 export * from './qa.parser.js';
+export * from './qa.dataset.js';
 export * from './dataset.version.js';
 export * from './answer/answer-metric.types.js';
 export * from './answer/claim.matcher.js';

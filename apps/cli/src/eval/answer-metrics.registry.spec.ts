@@ -41,6 +41,22 @@ describe('answer metrics for eval run', () => {
     expect(result.value).toBe(0.5);
   });
 
+  it('marks the metrics that need a ground truth and passes it through', async () => {
+    const metrics = resolveAnswerMetrics(['faithfulness', 'context_recall', 'answer_correctness', 'context_precision']);
+    expect(metrics.map((m) => [m.name, !!m.needsGroundTruth])).toEqual([
+      ['faithfulness', false],
+      ['context_recall', true],
+      ['answer_correctness', true],
+      ['context_precision', false],
+    ]);
+    const env = { JUDGE_MODEL: 'm', JUDGE_API_KEY: 'k', JUDGE_BASE_URL: judge.baseURL };
+    expect(resolveAnswerMetrics(['judge:context_recall'], answerMetricFactories(env))[0]?.needsGroundTruth).toBe(true);
+    const recall = metrics[1]!;
+    expect((await recall.score(sample, ctx())).value).toBeNull();
+    const withTruth = { ...sample, groundTruth: 'RRF uses k = 60. It was proposed in 2009.', referenceContexts: ['ignored by the built-in metrics'] };
+    expect((await recall.score(withTruth, ctx())).value).toBe(0.5);
+  });
+
   it('refuses judge:* without a configured model, and unknown names, listing what exists', () => {
     expect(() => resolveAnswerMetrics(['judge:faithfulness'], answerMetricFactories({}))).toThrow(/JUDGE_MODEL and JUDGE_API_KEY/);
     expect(() => resolveAnswerMetrics(['judge:faithfulness'], answerMetricFactories({ JUDGE_MODEL: 'm', JUDGE_API_KEY: 'k', JUDGE_SAMPLES: 'two' }))).toThrow(/JUDGE_SAMPLES/);

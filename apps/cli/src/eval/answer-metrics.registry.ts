@@ -1,5 +1,5 @@
 import { AppError, systemClock, type RequestContext } from '@ragops/contracts';
-import { type AnswerMetric, answerMetricNames, createDeterministicMetrics, createJudgeMetrics } from '@ragops/evaluation';
+import { type AnswerMetric, answerMetricNames, createDeterministicMetrics, createJudgeMetrics, groundTruthMetricNames } from '@ragops/evaluation';
 import { OpenAIChatModel } from '@ragops/models';
 
 /**
@@ -12,8 +12,14 @@ export interface RunAnswerMetric {
   readonly implementation: string;
   /** Version of the definition; with `implementation` it becomes the run's implementation id. */
   readonly version: string;
+  /** True when the metric cannot score without the query's reference answer: the run refuses a dataset without one. */
+  readonly needsGroundTruth?: boolean;
+  /**
+   * `groundTruth` and `referenceContexts` come from the dataset's QA rows (absent for queries without one). No
+   * built-in metric reads `referenceContexts`; they are passed for metrics that do.
+   */
   score(
-    sample: { id?: string; question: string; answer: string; contexts: readonly string[]; groundTruth?: string },
+    sample: { id?: string; question: string; answer: string; contexts: readonly string[]; groundTruth?: string; referenceContexts?: readonly string[] },
     ctx: RequestContext,
   ): Promise<{ value: number | null }>;
 }
@@ -23,7 +29,9 @@ const forRun = (metric: AnswerMetric): RunAnswerMetric => ({
   name: metric.name,
   implementation: metric.implementation,
   version: metric.id,
-  score: (sample, ctx) => metric.score(sample, ctx),
+  needsGroundTruth: groundTruthMetricNames.includes(metric.name),
+  // Only the fields AnswerSample defines: the metrics validate their input.
+  score: ({ id, question, answer, contexts, groundTruth }, ctx) => metric.score({ id, question, answer, contexts, groundTruth }, ctx),
 });
 
 /**

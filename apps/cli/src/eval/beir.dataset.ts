@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { AppError } from '@ragops/contracts';
-import { datasetVersion, parseQrels, parseQueries, type Qrels } from '@ragops/evaluation';
+import { datasetVersion, parseQrels, parseQueries, type DatasetFile, type Qrels } from '@ragops/evaluation';
 
 export interface BeirDataset {
   /** The directory's name, e.g. `beir-scifact`. */
@@ -15,9 +15,13 @@ export interface BeirDataset {
   /** The judged queries of the split, in qrels order (cut to `limit`). */
   queries: { id: string; text: string }[];
   qrels: Map<string, Qrels>;
+  /** Every query id in queries.jsonl, judged in this split or not (QA rows are matched against these). */
+  queryIds: ReadonlySet<string>;
+  /** The files `version` covers, for a caller that versions them together with more (qa.jsonl). */
+  files: DatasetFile[];
 }
 
-const LAYOUT = 'a BEIR dataset directory holds corpus.jsonl, queries.jsonl and qrels/<split>.tsv';
+const LAYOUT = 'a BEIR dataset directory holds corpus.jsonl, queries.jsonl and qrels/<split>.tsv; a QA dataset directory holds qa.jsonl, and corpus.jsonl to ingest';
 
 /** Reads a BEIR directory: the split's queries with their qrels, the corpus size, and the content version. */
 export async function loadBeirDataset(dir: string, split: string, limit?: number): Promise<BeirDataset> {
@@ -62,25 +66,28 @@ export async function loadBeirDataset(dir: string, split: string, limit?: number
   }
   const chosen = limit === undefined ? ids : ids.slice(0, limit);
   const selected = new Map(chosen.map((id) => [id, qrels.get(id) as Qrels]));
+  const files = [
+    { name: 'corpus.jsonl', content: corpus },
+    { name: 'queries.jsonl', content: queriesFile },
+    { name: qrelsName, content: qrelsFile },
+  ];
 
   return {
     name: basename(root),
     dir: root,
     split,
-    version: datasetVersion([
-      { name: 'corpus.jsonl', content: corpus },
-      { name: 'queries.jsonl', content: queriesFile },
-      { name: qrelsName, content: qrelsFile },
-    ]),
+    version: datasetVersion(files),
     corpusPath: join(root, 'corpus.jsonl'),
     documents: countLines(corpus),
     queries: chosen.map((id) => ({ id, text: texts.get(id) as string })),
     qrels: selected,
+    queryIds: new Set(texts.keys()),
+    files,
   };
 }
 
 /** Non-blank lines (documents) of a JSONL buffer, without decoding it into one large string. */
-function countLines(buf: Buffer): number {
+export function countLines(buf: Buffer): number {
   let n = 0;
   let blank = true;
   for (const byte of buf) {

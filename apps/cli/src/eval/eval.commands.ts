@@ -94,24 +94,25 @@ async function loadRuns(refs: [ref: string, what: string][], storeSpec: string):
 export function registerEvalCommands(program: Command): void {
   const group = program
     .command('eval')
-    .description('offline evaluation: runs on BEIR datasets, history, comparison, and the promotion gate')
+    .description('offline evaluation: runs on BEIR and QA JSONL datasets, history, comparison, and the promotion gate')
     // Commander's own usage errors (missing option, bad number) are bad input too: exit 2, not 1.
     .exitOverride((err) => process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.badInput));
 
   group
     .command('run')
-    .description('evaluate retrieval on a BEIR dataset (in-process platform, or a deployed gateway with --target)')
-    .requiredOption('-d, --dataset <dir>', 'BEIR directory: corpus.jsonl, queries.jsonl, qrels/<split>.tsv')
+    .description('evaluate retrieval and answers on a BEIR and/or QA JSONL dataset (in-process platform, or a deployed gateway with --target)')
+    .requiredOption('-d, --dataset <dir>', 'dataset directory: BEIR (corpus.jsonl, queries.jsonl, qrels/<split>.tsv), with qa.jsonl giving queries their ground truth by id; or qa.jsonl alone (its rows are the queries) with corpus.jsonl to ingest')
+    .option('--qa <file>', 'QA JSONL file (question, ground_truth, relevant_doc_ids, reference_contexts) to use instead of the directory\'s qa.jsonl')
     .option('--target <url>', 'evaluate this gateway over HTTP instead of an in-process platform (the corpus must be ingested there)', url)
     .option('--variant <name>', 'label of the variant evaluated (kept in the run)', 'default')
     .option('-k, --top-k <n>', 'chunks requested per query', int('--top-k', 1, Limits.maxTopK), 100)
     .option('--cutoffs <list>', 'rank cut-offs for the metrics', intList('--cutoffs'), [1, 3, 5, 10, 100])
     .option('--split <name>', 'qrels split', 'test')
-    .option('--limit <n>', 'evaluate only the first n judged queries', int('--limit', 1, 10_000_000))
+    .option('--limit <n>', 'evaluate only the first n queries (BEIR: judged queries in qrels order; QA: rows in file order)', int('--limit', 1, 10_000_000))
     .addOption(new Option('--mode <mode>', 'in-process: retrieval mode (default: the platform default)').choices(['sparse', 'hybrid', 'dense']))
     .option('--set <KEY=VALUE>', 'in-process: a platform setting, e.g. CHUNK_MAX_TOKENS=256 (repeatable)', keyValue, {})
     .option('-t, --tenant <tenant>', 'tenant (x-ragops-tenant)')
-    .option('--answer-metrics <list>', 'answer metrics to score from /v1/query: faithfulness, answer_relevancy, context_precision, context_recall, answer_correctness (deterministic), judge:<name> (LLM judge; JUDGE_MODEL, JUDGE_API_KEY, JUDGE_BASE_URL)', nameList, [])
+    .option('--answer-metrics <list>', 'answer metrics to score from /v1/query: faithfulness, answer_relevancy, context_precision, context_recall, answer_correctness (deterministic; the last two need ground truths from qa.jsonl), judge:<name> (LLM judge; JUDGE_MODEL, JUDGE_API_KEY, JUDGE_BASE_URL)', nameList, [])
     .option('--answer-top-k <n>', 'chunks the answers are generated from', int('--answer-top-k', 1, Limits.maxTopK), 5)
     .option('--keep-identical-ids', 'do not drop retrieved documents whose id equals the query id (BEIR drops them)')
     .option('--seed <n>', 'bootstrap seed of the confidence intervals', int('--seed', 0, 0xffffffff), DEFAULT_BOOTSTRAP.seed)
@@ -124,6 +125,7 @@ export function registerEvalCommands(program: Command): void {
         'run',
         async (o: {
           dataset: string;
+          qa?: string;
           target?: string;
           variant: string;
           topK: number;
@@ -143,6 +145,7 @@ export function registerEvalCommands(program: Command): void {
         }) => {
           const run = await runEvaluation({
             datasetDir: o.dataset,
+            qaPath: o.qa,
             split: o.split,
             target: o.target,
             variant: o.variant,

@@ -30,6 +30,8 @@ export function describeRun(run: RunRecord, headline: readonly string[]): string
       }),
     ),
   );
+  const unjudged = run.queries.filter((q) => !q.judged).length;
+  if (unjudged) lines.push(`note: ${unjudged} of ${run.queries.length} queries have no relevant documents: retrieval means are over the other ${run.queries.length - unjudged}, answer metrics still score them`);
   lines.push(
     `wall ${(t.wallMs / 1000).toFixed(1)} s (ingest ${t.ingestMs === null ? '—' : `${(t.ingestMs / 1000).toFixed(1)} s`}, queries ${(t.queryMs / 1000).toFixed(1)} s, ${t.queriesPerSecond.toFixed(1)} queries/s; latency p50 ${t.latencyMs.p50.toFixed(1)} ms, p95 ${t.latencyMs.p95.toFixed(1)} ms)`,
   );

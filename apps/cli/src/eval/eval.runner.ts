@@ -8,13 +8,15 @@ import { GatewayClient, type QueryAnswer } from '../gateway.client.js';
 import { AllInOneEnv } from '../platform/all-in-one.config.js';
 import { startAllInOne, type AllInOnePlatform } from '../platform/all-in-one.platform.js';
 import type { RunAnswerMetric } from './answer-metrics.registry.js';
-import { loadBeirDataset } from './beir.dataset.js';
+import { loadEvalDataset, type EvalDataset, type EvalQuery } from './eval.dataset.js';
 import { gitRevision } from './git.revision.js';
 
 export type RetrievalMode = 'sparse' | 'hybrid' | 'dense';
 
 export interface EvalRunOptions {
   datasetDir: string;
+  /** A QA JSONL file elsewhere (`--qa`), in place of the dataset directory's qa.jsonl. */
+  qaPath?: string;
   split: string;
   /** Gateway URL to evaluate; absent = start an all-in-one platform in this process and ingest the corpus. */
   target?: string;
@@ -69,9 +71,13 @@ export async function runEvaluation(options: EvalRunOptions): Promise<RunRecord>
   const known = new Set([...Object.keys(AllInOneEnv.shape), ...Object.keys(GatewayEnv.shape)]);
   const unknown = Object.keys(platformEnv).filter((k) => !known.has(k));
   if (unknown.length) throw new AppError('VALIDATION_FAILED', `--set ${unknown.join(', ')}: not a platform setting (see the README's configuration reference)`);
-  const dataset = await loadBeirDataset(options.datasetDir, options.split, options.limit);
+  const dataset = await loadEvalDataset(options.datasetDir, { split: options.split, limit: options.limit, qaPath: options.qaPath, needCorpus: !options.target });
   const git = await gitRevision(options.cwd ?? (options.target ? process.cwd() : fileURLToPath(new URL('.', import.meta.url))), env);
-  log(`dataset ${dataset.name} (${dataset.documents} documents, ${dataset.queries.length} ${dataset.split} queries, ${dataset.version.slice(0, 19)}…)`);
+  const docs = dataset.documents === null ? 'corpus not read' : `${dataset.documents} documents`;
+  const withTruth = dataset.queries.filter((q) => q.groundTruth !== undefined).length;
+  const truths = dataset.layout === 'beir' ? '' : `, ${withTruth} with a ground truth`;
+  log(`dataset ${dataset.name} (${dataset.layout}: ${docs}, ${dataset.queries.length} ${dataset.split} queries${truths}, ${dataset.version.slice(0, 19)}…)`);
+  checkScorable(dataset, options.answerMetrics, log);
 
   if (options.mode) platformEnv.RETRIEVAL_MODE = options.mode;
   let platform: AllInOnePlatform | undefined;
@@ -90,9 +96,11 @@ export async function runEvaluation(options: EvalRunOptions): Promise<RunRecord>
     const client = new GatewayClient(url, options.tenant, { timeoutMs: options.requestTimeoutMs });
     if (platform) {
       const t0 = performance.now();
-      const summary = await ingestPath(client, dataset.corpusPath);
+      // loadEvalDataset requires a corpus when there is no target.
+      const corpusPath = dataset.corpusPath as string;
+      const summary = await ingestPath(client, corpusPath);
       ingestMs = performance.now() - t0;
-      if (!/ 0 failed,/.test(summary)) throw new AppError('UPSTREAM_FAILED', `ingesting ${dataset.corpusPath} failed: ${summary}`);
+      if (!/ 0 failed,/.test(summary)) throw new AppError('UPSTREAM_FAILED', `ingesting ${corpusPath} failed: ${summary}`);
       log(`ingested: ${summary.split('\n')[0]}`);
     }
     const t1 = performance.now();
@@ -136,9 +144,34 @@ export async function runEvaluation(options: EvalRunOptions): Promise<RunRecord>
   });
 }
 
+/**
+ * Refuses, before anything starts, a run that could measure nothing: metrics that need a ground truth on a dataset
+ * without one, or a QA dataset with neither relevant docs nor answer metrics. Notes what will be left out otherwise.
+ */
+function checkScorable(dataset: EvalDataset, metrics: readonly RunAnswerMetric[], log: (line: string) => void): void {
+  const unjudged = dataset.queries.filter((q) => !dataset.qrels.has(q.id)).length;
+  if (unjudged === dataset.queries.length && !metrics.length) {
+    throw new AppError('VALIDATION_FAILED', `dataset ${dataset.name}: no QA row has relevant_doc_ids, so without --answer-metrics there is nothing to score`);
+  }
+  if (unjudged) log(`note: ${unjudged} of ${dataset.queries.length} queries have no relevant_doc_ids: scored on answer metrics only, left out of the retrieval means`);
+
+  const needy = metrics.filter((m) => m.needsGroundTruth).map((m) => m.name);
+  if (!needy.length) return;
+  const lacking = dataset.queries.filter((q) => q.groundTruth === undefined).length;
+  const what = `--answer-metrics ${needy.join(', ')} need${needy.length === 1 ? 's' : ''} a ground-truth answer per query`;
+  if (lacking === dataset.queries.length) {
+    const why =
+      dataset.layout === 'beir'
+        ? `dataset ${dataset.name} has none: it is BEIR only (add qa.jsonl with {"id": <query id>, "question", "ground_truth"} rows to the directory, or pass --qa FILE)`
+        : `none of the ${dataset.queries.length} queries evaluated has a row in ${dataset.qaPath}`;
+    throw new AppError('VALIDATION_FAILED', `${what}, and ${why}`);
+  }
+  if (lacking) log(`note: ${lacking} of ${dataset.queries.length} queries have no QA row: ${needy.join(', ')} leave${needy.length === 1 ? 's' : ''} them out of the mean`);
+}
+
 async function observe(
   client: GatewayClient,
-  q: { id: string; text: string },
+  q: EvalQuery,
   options: EvalRunOptions,
   clock: Clock,
 ): Promise<{ result: QueryObservation; servedMode?: string }> {
@@ -165,7 +198,8 @@ async function observe(
     const ctx = { requestId: `eval-${q.id}`.slice(0, 128), tenant: options.tenant ?? 'default', deadline: clock.now() + options.requestTimeoutMs, variant: defaultVariant };
     const values: Record<string, number | null> = {};
     for (const metric of options.answerMetrics) {
-      values[metric.name] = (await inQuery(metric.score({ id: q.id, question: q.text, answer: answer.answer, contexts }, ctx))).value;
+      const sample = { id: q.id, question: q.text, answer: answer.answer, contexts, groundTruth: q.groundTruth, referenceContexts: q.referenceContexts };
+      values[metric.name] = (await inQuery(metric.score(sample, ctx))).value;
     }
     result.answerMetrics = values;
   } else {

@@ -5,6 +5,12 @@ export const answerMetricNames = ['faithfulness', 'answer_relevancy', 'context_p
 export type AnswerMetricName = (typeof answerMetricNames)[number];
 
 /**
+ * Metrics that cannot score a sample without its reference answer (`groundTruth`), in both implementations: a
+ * runner refuses to request them on a dataset that has none, rather than record a run of nulls.
+ */
+export const groundTruthMetricNames: readonly AnswerMetricName[] = ['context_recall', 'answer_correctness'];
+
+/**
  * How a score was produced. Scores from different implementations are different measurements and are never
  * averaged or compared with each other; every result and summary carries this label.
  */
