@@ -2,6 +2,17 @@ import { describe, expect, it } from '@jest/globals';
 import { AppError, defaultVariant } from '@ragops/contracts';
 import { loadGatewayConfig } from './gateway.config.js';
 
+
+/** The AppError loadGatewayConfig throws for `env`; fails the test when it does not throw one. */
+function configError(env: Record<string, string>): AppError {
+  try {
+    loadGatewayConfig(env);
+  } catch (e) {
+    if (e instanceof AppError) return e;
+    throw e;
+  }
+  throw new Error('expected the configuration to be refused');
+}
 describe('loadGatewayConfig', () => {
   it('defaults every key; the default variant matches the contracts default', () => {
     expect(loadGatewayConfig({})).toEqual({
@@ -51,9 +62,7 @@ describe('loadGatewayConfig', () => {
   });
 
   it('names every bad key in one error', () => {
-    let caught: unknown;
-    try {
-      loadGatewayConfig({
+    const err = configError({
         PORT: 'eighty',
         REQUEST_TIMEOUT_MS: '0',
         BODY_LIMIT_BYTES: '1.5',
@@ -64,11 +73,6 @@ describe('loadGatewayConfig', () => {
         RERANK: 'sometimes',
         LOG_CONTENT: 'raw',
       });
-    } catch (e) {
-      caught = e;
-    }
-    expect(caught).toBeInstanceOf(AppError);
-    const err = caught as AppError;
     expect(err.code).toBe('VALIDATION_FAILED');
     const keys = ['PORT', 'REQUEST_TIMEOUT_MS', 'BODY_LIMIT_BYTES', 'LOG_LEVEL', 'INDEX', 'RETRIEVAL_MODE', 'DEFAULT_TOPK', 'RERANK', 'LOG_CONTENT'];
     for (const key of keys) expect(err.message).toContain(`${key}=`);
@@ -115,20 +119,13 @@ describe('loadGatewayConfig: rate limits (RATE_LIMIT_*)', () => {
   });
 
   it('names every bad rate-limit key in one error', () => {
-    let caught: unknown;
-    try {
-      loadGatewayConfig({
+    const err = configError({
         RATE_LIMIT_REQUESTS: '-1',
         RATE_LIMIT_WINDOW_SECONDS: '0',
         RATE_LIMIT_STORE: 'disk',
         RATE_LIMIT_FAIL: 'maybe',
         REDIS_URL: 'http://redis:6379',
       });
-    } catch (e) {
-      caught = e;
-    }
-    expect(caught).toBeInstanceOf(AppError);
-    const err = caught as AppError;
     expect(err.code).toBe('VALIDATION_FAILED');
     expect(err.message).toContain('RATE_LIMIT_REQUESTS="-1": must be at least 0');
     expect(err.message).toContain('RATE_LIMIT_WINDOW_SECONDS="0": must be at least 1');
@@ -146,14 +143,7 @@ describe('loadGatewayConfig: rate limits (RATE_LIMIT_*)', () => {
   });
 
   it('a Redis store needs REDIS_URL set explicitly, reported together with any other bad key', () => {
-    let caught: unknown;
-    try {
-      loadGatewayConfig({ RATE_LIMIT_REQUESTS: '10', RATE_LIMIT_STORE: 'redis', PORT: 'eighty' });
-    } catch (e) {
-      caught = e;
-    }
-    const err = caught as AppError;
-    expect(err).toBeInstanceOf(AppError);
+    const err = configError({ RATE_LIMIT_REQUESTS: '10', RATE_LIMIT_STORE: 'redis', PORT: 'eighty' });
     expect(err.message).toContain('REDIS_URL="": is required when RATE_LIMIT_STORE=redis (the Redis every gateway replica shares)');
     expect(err.message).toContain('PORT="eighty"');
   });
