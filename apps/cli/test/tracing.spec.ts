@@ -102,6 +102,21 @@ function expectIngestLinks(spans: ReadableSpan[]): void {
   }
 }
 
+const CALLER_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
+
+/** POST /v1/query with a W3C traceparent whose caller decided "not sampled" (flags 00). */
+async function queryUnsampled(url: string): Promise<{ requestId: string; answer: string }> {
+  const res = await fetch(`${url}/v1/query`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', traceparent: `00-${CALLER_TRACE}-00f067aa0ba902b7-00` },
+    body: JSON.stringify({ query: QUESTION }),
+  });
+  expect(res.status).toBe(200);
+  const answer = (await res.json()) as { requestId: string; answer: string };
+  expect(answer.answer).toMatch(/k = 60/);
+  return answer;
+}
+
 async function waitForIngest(url: string, documents: SourceDocument[]): Promise<void> {
   const client = new GatewayClient(url);
   const { jobId } = await client.submit(documents);
@@ -112,8 +127,9 @@ async function waitForIngest(url: string, documents: SourceDocument[]): Promise<
 describe('tracing and logs across every hop', () => {
   let tracing: InMemoryTracing;
   beforeAll(async () => {
-    // Before any platform is built: adapters are instrumented at construction.
-    tracing = await startInMemoryTracing('ragops-test');
+    // Before any platform is built: adapters are instrumented at construction. The production default sampler: a
+    // request without a caller's decision is traced in full, one whose caller did not sample it is recorded nowhere.
+    tracing = await startInMemoryTracing('ragops-test', { OTEL_TRACES_SAMPLER: 'parentbased_always_on' });
   });
   afterAll(() => tracing.shutdown());
 
@@ -157,6 +173,17 @@ describe('tracing and logs across every hop', () => {
       const lines = logs.lines.filter((l) => l.requestId === answer.requestId);
       expect(lines.map((l) => l.msg)).toContain('query answered');
       for (const line of lines) expect(line).toMatchObject({ trace_id: traceId, tenant: 'acme', variant: 'default' });
+    });
+
+    it("a query its caller did not sample is recorded by no hop, and its log lines carry the caller's trace id", async () => {
+      tracing.reset();
+      logs.lines.length = 0;
+      const answer = await queryUnsampled(platform.url);
+      // A hop that lost the decision would start a trace of its own, which this sampler records.
+      expect(await tracing.spans()).toEqual([]);
+      const lines = logs.lines.filter((l) => l.requestId === answer.requestId);
+      expect(lines.map((l) => l.msg)).toContain('query answered');
+      for (const line of lines) expect(line).toMatchObject({ trace_id: CALLER_TRACE, trace_flags: '00' });
     });
 
     it('log scan: an e-mail address and a card number in a query appear in no log line and no span (default config)', async () => {
@@ -206,6 +233,13 @@ describe('tracing and logs across every hop', () => {
       const answer = await new GatewayClient(platform.url).query(QUESTION);
       expect(answer.answer).toMatch(/k = 60/);
       expectQueryTrace(new SpanTree(await tracing.spans()), 'ragops_in_process');
+    });
+
+    it('records nothing of a query its caller did not sample', async () => {
+      // A hop that lost the decision would start a trace of its own, which this sampler records.
+      tracing.reset();
+      await queryUnsampled(platform.url);
+      expect(await tracing.spans()).toEqual([]);
     });
 
     it('links ingest work to the request that enqueued it', () => {

@@ -18,7 +18,7 @@ import {
   ATTR_RAGOPS_USAGE_ESTIMATED,
   GEN_AI_OPERATION_CHAT,
 } from './tracing.attributes.js';
-import { getTracer, inSpan, markSpanFailed, tracingActive, unsampledTrace } from './tracing.spans.js';
+import { getTracer, inSpan, markSpanFailed, tracingRecording } from './tracing.spans.js';
 
 /**
  * The LLM call as a GenAI `chat {model}` CLIENT span: request parameters, the responding model, token usage (and
@@ -40,7 +40,7 @@ export class TracedChatModel implements ChatModel {
   }
 
   complete(request: ChatRequest, ctx: RequestContext): Promise<ChatCompletion> {
-    if (!tracingActive()) return this.inner.complete(request, ctx);
+    if (!tracingRecording()) return this.inner.complete(request, ctx);
     return inSpan(`${GEN_AI_OPERATION_CHAT} ${this.inner.model}`, { kind: SpanKind.CLIENT, attributes: this.requestAttributes(request, false) }, async (span) => {
       const completion = await this.inner.complete(request, ctx);
       recordCompletion(span, completion);
@@ -50,7 +50,7 @@ export class TracedChatModel implements ChatModel {
 
   private async *traceStream(request: ChatRequest, ctx: RequestContext): AsyncIterable<ChatDelta> {
     const inner = this.inner.stream!.bind(this.inner);
-    if (!tracingActive() || unsampledTrace()) return yield* inner(request, ctx);
+    if (!tracingRecording()) return yield* inner(request, ctx);
     const span = getTracer().startSpan(`${GEN_AI_OPERATION_CHAT} ${this.inner.model}`, { kind: SpanKind.CLIENT, attributes: this.requestAttributes(request, true) });
     const spanContext = trace.setSpan(context.active(), span);
     const started = performance.now();

@@ -11,7 +11,7 @@ import {
   ATTR_RAGOPS_EMBED_TEXTS,
   GEN_AI_OPERATION_EMBEDDINGS,
 } from './tracing.attributes.js';
-import { inSpan, inStage, tracingActive } from './tracing.spans.js';
+import { inSpan, inStage, tracingRecording } from './tracing.spans.js';
 
 export interface ModelTraceOptions {
   /** `gen_ai.provider.name`: `openai` for OpenAI-compatible servers, else the local implementation's name. */
@@ -40,7 +40,7 @@ export class TracedEmbedder implements Embedder {
   }
 
   embed(texts: string[], kind: EmbedKind, ctx: RequestContext): Promise<number[][]> {
-    if (!tracingActive()) return this.inner.embed(texts, kind, ctx);
+    if (!tracingRecording()) return this.inner.embed(texts, kind, ctx);
     const attributes = {
       [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_EMBEDDINGS,
       [ATTR_GEN_AI_PROVIDER_NAME]: this.options.provider,

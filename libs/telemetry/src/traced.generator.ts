@@ -13,7 +13,7 @@ import {
   ATTR_RAGOPS_GENERATION_DROPPED_CHUNKS,
   ATTR_RAGOPS_PROMPT,
 } from './tracing.attributes.js';
-import { inStage, tracingActive } from './tracing.spans.js';
+import { inStage, tracingRecording } from './tracing.spans.js';
 
 /**
  * The generation stage: the variant's prompt version and model, the model that actually answered (differs after a
@@ -25,7 +25,7 @@ export class TracedGenerator implements AnswerGenerator {
   constructor(private readonly inner: AnswerGenerator) {}
 
   generate(input: GenerateInput, ctx: RequestContext): Promise<GenerateReply> {
-    if (!tracingActive()) return this.inner.generate(input, ctx);
+    if (!tracingRecording()) return this.inner.generate(input, ctx);
     const attributes = {
       [ATTR_RAGOPS_PROMPT]: ctx.variant.prompt,
       [ATTR_GEN_AI_REQUEST_MODEL]: ctx.variant.model,

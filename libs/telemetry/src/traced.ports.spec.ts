@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { context, ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, SpanKind, trace, TraceFlags } from '@opentelemetry/api';
 import { type ChunkHit, defaultVariant, type GenerateReply, type RequestContext } from '@ragops/contracts';
 import type { ChatCompletion, ChatDelta, ChatModel, Embedder, HybridQuery, Reranker, Searcher, VectorStore } from '@ragops/rag';
 import { TracedChatModel } from './traced.chat-model.js';
@@ -210,5 +210,61 @@ describe('traced ports', () => {
     } finally {
       tracing = await startInMemoryTracing();
     }
+  });
+});
+
+describe('traced ports under a parent-based sampler', () => {
+  let tracing: InMemoryTracing;
+  beforeAll(async () => {
+    tracing = await startInMemoryTracing('parent-based', { OTEL_TRACES_SAMPLER: 'parentbased_always_on' });
+  });
+  afterAll(() => tracing.shutdown());
+
+  const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+  const parent = (flags: TraceFlags) => trace.setSpanContext(ROOT_CONTEXT, { traceId: TRACE_ID, spanId: '00f067aa0ba902b7', traceFlags: flags, isRemote: true });
+
+  it("an unsampled trace: every decorator calls straight through in the caller's context and records nothing; a sampled one is traced", async () => {
+    // What each inner port sees as the active trace: its own outgoing calls must still carry the caller's decision.
+    const seen: (string | undefined)[] = [];
+    const observed = <T>(value: T): T => {
+      seen.push(trace.getActiveSpan()?.spanContext().traceId);
+      return value;
+    };
+    const reply: GenerateReply = { answer: 'a', citations: [], model: 'm', usage: { promptTokens: 1, completionTokens: 1 }, finishReason: 'stop', droppedChunks: 0 };
+    const embed = async (texts: string[]) => observed(texts.map(() => [1, 0]));
+    const embedder = new TracedEmbedder({ model: 'm', dimensions: 2, embed }, { provider: 'ragops.local', remote: false });
+    const remote = new TracedEmbedder({ model: 'm', dimensions: 2, embed }, { provider: 'openai', remote: true });
+    const searcher = new TracedSearcher({ search: async () => observed({ index: 'docs-v2', hits: [hit(0.7)], timings: {} }) });
+    const store = tracedVectorStore({ search: async () => observed([hit(0.7)]) } as unknown as VectorStore);
+    const reranker = new TracedReranker({ model: 'r', rerank: async (_q, hits) => observed([...hits]) }, 'tei');
+    const generator = new TracedGenerator({ generate: async () => observed(reply) });
+    const chat = new TracedChatModel(
+      {
+        model: 'gpt-test',
+        complete: async () => observed(completion),
+        async *stream(): AsyncIterable<ChatDelta> {
+          yield observed({ text: 'a', final: completion });
+        },
+      },
+      'openai',
+    );
+    const callAll = async () => {
+      await embedder.embed(['q'], 'query', ctx);
+      await remote.embed(['q'], 'query', ctx);
+      await searcher.search({ query: 'q' }, ctx);
+      await store.search('docs-v2', { tenant: 'acme', dense: [1], topK: 1, candidates: 10, rrfK: 60 });
+      await reranker.rerank('q', [hit(0.5)], 1, ctx);
+      await generator.generate({ query: 'q', chunks: [] }, ctx);
+      await chat.complete({ messages: [{ role: 'user', content: 'q' }] }, ctx);
+      for await (const delta of chat.stream!({ messages: [{ role: 'user', content: 'q' }] }, ctx)) expect(delta.text).toBe('a');
+    };
+
+    await context.with(parent(TraceFlags.NONE), callAll);
+    expect(await tracing.spans()).toEqual([]);
+    expect(seen).toEqual(new Array(8).fill(TRACE_ID));
+
+    await context.with(parent(TraceFlags.SAMPLED), callAll);
+    const names = (await tracing.spans()).map((s) => s.name).sort();
+    expect(names).toEqual(['chat gpt-test', 'chat gpt-test', 'embeddings m', 'embeddings m', 'generate rag-answer@1', 'rerank r', 'retrieval docs-v2', 'search docs-v2']);
   });
 });

@@ -9,7 +9,7 @@ import {
   ATTR_RAGOPS_RETRIEVAL_TOP_K,
   ATTR_RAGOPS_RETRIEVAL_TOP_SCORE,
 } from './tracing.attributes.js';
-import { inSpan, tracingActive } from './tracing.spans.js';
+import { inSpan, tracingRecording } from './tracing.spans.js';
 
 /** The cross-encoder call as a `rerank {model}` CLIENT span: candidates in, kept out, best relevance. */
 export class TracedReranker implements Reranker {
@@ -23,7 +23,7 @@ export class TracedReranker implements Reranker {
   }
 
   rerank(query: string, hits: readonly ChunkHit[], topN: number, ctx: RequestContext): Promise<ChunkHit[]> {
-    if (!tracingActive()) return this.inner.rerank(query, hits, topN, ctx);
+    if (!tracingRecording()) return this.inner.rerank(query, hits, topN, ctx);
     const attributes = {
       [ATTR_GEN_AI_PROVIDER_NAME]: this.provider,
       [ATTR_GEN_AI_REQUEST_MODEL]: this.inner.model,

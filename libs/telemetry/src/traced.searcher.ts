@@ -14,7 +14,7 @@ import {
   ATTR_RAGOPS_RETRIEVAL_TOP_SCORE,
   GEN_AI_OPERATION_RETRIEVAL,
 } from './tracing.attributes.js';
-import { inStage, tracingActive } from './tracing.spans.js';
+import { inStage, tracingRecording } from './tracing.spans.js';
 
 /**
  * The retrieval stage with GenAI `retrieval` attributes: which index version, top-K, mode, rerank and candidates the
@@ -25,7 +25,7 @@ export class TracedSearcher implements Searcher {
   constructor(private readonly inner: Searcher) {}
 
   search(request: SearchRequest, ctx: RequestContext): Promise<SearchReply> {
-    if (!tracingActive()) return this.inner.search(request, ctx);
+    if (!tracingRecording()) return this.inner.search(request, ctx);
     const r = ctx.variant.retrieval;
     const attributes = {
       [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_RETRIEVAL,

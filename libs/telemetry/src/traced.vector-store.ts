@@ -8,7 +8,7 @@ import {
   ATTR_RAGOPS_RETRIEVAL_TOP_K,
   ATTR_RAGOPS_RETRIEVAL_TOP_SCORE,
 } from './tracing.attributes.js';
-import { inSpan, tracingActive } from './tracing.spans.js';
+import { inSpan, tracingRecording } from './tracing.spans.js';
 
 const ATTR_DB_SYSTEM_NAME = 'db.system.name';
 const ATTR_DB_OPERATION_NAME = 'db.operation.name';
@@ -22,7 +22,7 @@ export function tracedVectorStore<S extends VectorStore>(store: S): S {
   const system = storeSystem(store);
   const remote = system === 'qdrant';
   const search = (index: string, query: HybridQuery) => {
-    if (!tracingActive()) return store.search(index, query);
+    if (!tracingRecording()) return store.search(index, query);
     const attributes = {
       [ATTR_DB_SYSTEM_NAME]: system,
       [ATTR_DB_OPERATION_NAME]: 'search',

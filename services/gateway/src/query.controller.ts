@@ -23,7 +23,7 @@ import {
   type Logger,
   type ServiceMetrics,
   setDefined,
-  tracingActive,
+  tracingRecording,
 } from '@ragops/telemetry';
 import type { FastifyRequest } from 'fastify';
 import type { GatewayConfig } from './gateway.config.js';
@@ -107,7 +107,7 @@ export class QueryController {
     run: () => Promise<T>,
     outcome: (result: T) => Record<string, string | number | boolean | string[] | undefined>,
   ): Promise<T> {
-    if (!tracingActive()) return run();
+    if (!tracingRecording()) return run(); // tracing off, or a trace the sampler dropped: no span to describe
     const v = ctx.variant;
     // The variant id is on the HTTP span already.
     const attributes = {
