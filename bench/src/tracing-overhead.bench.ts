@@ -271,54 +271,57 @@ for (const mode of modes) {
   }
 }
 
-console.log('\n## Sequential, every measurement\n');
-console.log(
-  markdownTable(
-    ['mode', 'round', 'tracing', 'ceiling/s', 'ceiling p50', 'ceiling p99', `p50 @${rate}/s`, `p99 @${rate}/s`, 'CPU ms/query', 'errors', 'OTLP B/query'],
-    rows.map((r) => [
-      r.mode,
-      r.round,
-      r.tracing,
-      fixed(r.ceiling.achievedRate, 0),
-      fixed(r.ceiling.latency.p50),
-      fixed(r.ceiling.latency.p99),
-      fixed(r.paced.latency.p50),
-      fixed(r.paced.latency.p99),
-      fixed(r.cpuMsPerQuery),
-      r.ceiling.errors + r.paced.errors,
-      fixed(r.bytesPerQuery, 0),
-    ]),
-  ),
-);
-
-console.log('\n## Sequential medians over rounds, each setting against off\n');
-const pick = (mode: TargetMode, setting: Setting, f: (r: Row) => number) => median(rows.filter((r) => r.mode === mode && r.tracing === setting).map(f));
-const metrics: [string, (r: Row) => number, number][] = [
-  ['ceiling/s', (r) => r.ceiling.achievedRate, 0],
-  ['ceiling p99 ms', (r) => r.ceiling.latency.p99, 2],
-  [`p50 @${rate}/s ms`, (r) => r.paced.latency.p50, 2],
-  [`p99 @${rate}/s ms`, (r) => r.paced.latency.p99, 2],
-  ['CPU ms/query', (r) => r.cpuMsPerQuery, 2],
-];
-console.log(
-  markdownTable(
-    ['mode', 'tracing', ...metrics.flatMap(([name]) => [name, 'Δ vs off'])],
-    modes.flatMap((mode) =>
-      SETTINGS.map((setting) => [
-        mode,
-        setting,
-        ...metrics.flatMap(([, f, digits]) => {
-          const value = pick(mode, setting, f);
-          return [fixed(value, digits), setting === 'off' ? '' : delta(value, pick(mode, 'off', f))];
-        }),
+// --sequential-rounds 0: the paired measurement only.
+if (sequentialRounds > 0) {
+  console.log('\n## Sequential, every measurement\n');
+  console.log(
+    markdownTable(
+      ['mode', 'round', 'tracing', 'ceiling/s', 'ceiling p50', 'ceiling p99', `p50 @${rate}/s`, `p99 @${rate}/s`, 'CPU ms/query', 'errors', 'OTLP B/query'],
+      rows.map((r) => [
+        r.mode,
+        r.round,
+        r.tracing,
+        fixed(r.ceiling.achievedRate, 0),
+        fixed(r.ceiling.latency.p50),
+        fixed(r.ceiling.latency.p99),
+        fixed(r.paced.latency.p50),
+        fixed(r.paced.latency.p99),
+        fixed(r.cpuMsPerQuery),
+        r.ceiling.errors + r.paced.errors,
+        fixed(r.bytesPerQuery, 0),
       ]),
     ),
-  ),
-);
-for (const mode of modes) {
-  for (const setting of ['on', 'sampled'] as const) {
-    const cost = 1 - pick(mode, setting, (r) => r.ceiling.achievedRate) / pick(mode, 'off', (r) => r.ceiling.achievedRate);
-    console.log(`${mode}, tracing ${setting}: the ceiling drops ${fixed(cost * 100, 1)} % (sequential runs; noisy on a shared machine)`);
+  );
+
+  console.log('\n## Sequential medians over rounds, each setting against off\n');
+  const pick = (mode: TargetMode, setting: Setting, f: (r: Row) => number) => median(rows.filter((r) => r.mode === mode && r.tracing === setting).map(f));
+  const metrics: [string, (r: Row) => number, number][] = [
+    ['ceiling/s', (r) => r.ceiling.achievedRate, 0],
+    ['ceiling p99 ms', (r) => r.ceiling.latency.p99, 2],
+    [`p50 @${rate}/s ms`, (r) => r.paced.latency.p50, 2],
+    [`p99 @${rate}/s ms`, (r) => r.paced.latency.p99, 2],
+    ['CPU ms/query', (r) => r.cpuMsPerQuery, 2],
+  ];
+  console.log(
+    markdownTable(
+      ['mode', 'tracing', ...metrics.flatMap(([name]) => [name, 'Δ vs off'])],
+      modes.flatMap((mode) =>
+        SETTINGS.map((setting) => [
+          mode,
+          setting,
+          ...metrics.flatMap(([, f, digits]) => {
+            const value = pick(mode, setting, f);
+            return [fixed(value, digits), setting === 'off' ? '' : delta(value, pick(mode, 'off', f))];
+          }),
+        ]),
+      ),
+    ),
+  );
+  for (const mode of modes) {
+    for (const setting of ['on', 'sampled'] as const) {
+      const cost = 1 - pick(mode, setting, (r) => r.ceiling.achievedRate) / pick(mode, 'off', (r) => r.ceiling.achievedRate);
+      console.log(`${mode}, tracing ${setting}: the ceiling drops ${fixed(cost * 100, 1)} % (sequential runs; noisy on a shared machine)`);
+    }
   }
 }
 console.log(`\ntotal wall time ${fixed((performance.now() - started) / 1000, 1)} s`);
