@@ -141,6 +141,8 @@ describe('interaction records and online evaluation over JetStream', () => {
 
     await eventually(async () => (sample(await none.scrape(), 'ragops_online_eval_interactions_total', { decision: 'not_sampled' }) ?? 0) === answered.length, 20_000, 'rate 0 read');
     const zero = await none.scrape();
+    // Decided from the records' headers, per variant, without decoding them.
+    for (const variant of ['default', 'canary']) expect(sample(zero, 'ragops_online_eval_interactions_total', { variant, decision: 'not_sampled' })).toBe(3);
     expect(sample(zero, 'ragops_online_eval_judged_total')).toBeUndefined();
     expect(sample(zero, 'ragops_online_eval_score_count')).toBeUndefined();
   });

@@ -21,6 +21,7 @@ export * from './nats-metadata.serializer.js';
 export * from './messaging.tracing.js';
 export * from './rpc-tracing.interceptor.js';
 export * from './interaction.env.js';
+export * from './interaction.headers.js';
 export * from './interaction.jetstream.js';
 export * from './interaction.memory.js';
 export * from './interaction.tail.js';

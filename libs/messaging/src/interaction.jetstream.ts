@@ -15,7 +15,7 @@ import {
   StorageType,
   type StreamInfo,
 } from '@nats-io/jetstream';
-import { headers as natsHeaders, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { type MsgHdrs, headers as natsHeaders, nanos, type NatsConnection } from '@nats-io/transport-node';
 import {
   AppError,
   type FeedbackRecord,
@@ -30,10 +30,13 @@ import {
   type InteractionIndex,
   type InteractionIndexEntry,
   type InteractionSink,
+  type RecordConsumeOptions,
   type RecordHandler,
+  type RecordPreview,
   type RecordSource,
   shrinkToFit,
 } from '@ragops/rag';
+import { INTERACTION_HEADERS, interactionHeaders } from './interaction.headers.js';
 import { retryDelay } from './queue.policy.js';
 
 export interface RecordStreamLimits {
@@ -164,8 +167,7 @@ export class JetStreamRecordLog {
     }
     const loop = (async () => {
       for await (const m of messages) {
-        const out: Record<string, string> = {};
-        for (const [k, v] of m.headers ?? []) if (v[0] !== undefined) out[k] = v[0];
+        const out = headerRecord(m.headers);
         try {
           onHeaders(out);
         } catch (err) {
@@ -181,7 +183,11 @@ export class JetStreamRecordLog {
     };
   }
 
-  /** A durable reader of this stream (created when missing: from the first stored record, explicit acks). */
+  /**
+   * A durable reader of this stream (created when missing: from the first stored record, explicit acks). A `preview`
+   * given to `consume` sees each message's headers first; a record it settles is acknowledged (or redelivered) without
+   * its payload being decoded.
+   */
   async source(options: RecordConsumerOptions): Promise<RecordSource> {
     const o = {
       durable: options.durable,
@@ -196,10 +202,10 @@ export class JetStreamRecordLog {
     } catch (err) {
       throw asAppError(`cannot set up consumer ${o.durable} of stream ${this.stream}`, err);
     }
-    return { consume: (handler) => this.consume(o, handler) };
+    return { consume: (handler, consumeOptions) => this.consume(o, handler, consumeOptions) };
   }
 
-  private async consume(o: Required<RecordConsumerOptions>, handler: RecordHandler): Promise<ConsumerHandle> {
+  private async consume(o: Required<RecordConsumerOptions>, handler: RecordHandler, consumeOptions: RecordConsumeOptions = {}): Promise<ConsumerHandle> {
     let consumer: Consumer;
     try {
       consumer = await this.js.consumers.get(this.stream, o.durable);
@@ -208,7 +214,7 @@ export class JetStreamRecordLog {
     }
     const state: PullState = { stopping: false, running: new Set(), stopped: undefined as unknown as Promise<void>, signalStop: () => undefined };
     state.stopped = new Promise<void>((resolve) => (state.signalStop = resolve));
-    const loop = this.pull(consumer, o, handler, state);
+    const loop = this.pull(consumer, o, handler, consumeOptions.preview, state);
     return {
       stop: async () => {
         state.stopping = true;
@@ -221,7 +227,7 @@ export class JetStreamRecordLog {
   }
 
   /** Pulls only as many records as there are free handler slots, so none waits in a buffer while its ack timer runs. */
-  private async pull(consumer: Consumer, o: Required<RecordConsumerOptions>, handler: RecordHandler, state: PullState): Promise<void> {
+  private async pull(consumer: Consumer, o: Required<RecordConsumerOptions>, handler: RecordHandler, preview: RecordPreview | undefined, state: PullState): Promise<void> {
     let failures = 0;
     while (!state.stopping) {
       if (this.nc.isClosed()) return;
@@ -239,7 +245,7 @@ export class JetStreamRecordLog {
             m.nak();
             continue;
           }
-          const run = this.deliver(m, o, handler).finally(() => state.running.delete(run));
+          const run = this.deliver(m, o, handler, preview).finally(() => state.running.delete(run));
           state.running.add(run);
         }
         failures = 0;
@@ -254,23 +260,32 @@ export class JetStreamRecordLog {
     }
   }
 
-  private async deliver(m: JsMsg, o: Required<RecordConsumerOptions>, handler: RecordHandler): Promise<void> {
+  private async deliver(m: JsMsg, o: Required<RecordConsumerOptions>, handler: RecordHandler, preview: RecordPreview | undefined): Promise<void> {
     const attempt = m.info.deliveryCount;
-    let raw: unknown;
+    let outcome: DeliveryOutcome | undefined;
     try {
-      raw = m.json();
-    } catch {
-      // Never decodable: terminate instead of redelivering it maxDeliver times.
-      this.logger.error(`terminating message ${m.seq} of ${this.stream}: not JSON`);
-      m.term();
-      return;
-    }
-    let outcome: DeliveryOutcome;
-    try {
-      outcome = await handler(raw, attempt);
+      // Settled from the headers alone: the payload is never decoded (nor checked to be JSON).
+      outcome = preview?.(headerRecord(m.headers));
     } catch (err) {
-      this.logger.error(`handler failed on message ${m.seq} of ${this.stream} (attempt ${attempt}); will retry`, err instanceof Error ? err.stack : err);
+      this.logger.error(`preview failed on message ${m.seq} of ${this.stream} (attempt ${attempt}); will retry`, err instanceof Error ? err.stack : err);
       outcome = 'retry';
+    }
+    if (outcome === undefined) {
+      let raw: unknown;
+      try {
+        raw = m.json();
+      } catch {
+        // Never decodable: terminate instead of redelivering it maxDeliver times.
+        this.logger.error(`terminating message ${m.seq} of ${this.stream}: not JSON`);
+        m.term();
+        return;
+      }
+      try {
+        outcome = await handler(raw, attempt);
+      } catch (err) {
+        this.logger.error(`handler failed on message ${m.seq} of ${this.stream} (attempt ${attempt}); will retry`, err instanceof Error ? err.stack : err);
+        outcome = 'retry';
+      }
     }
     try {
       if (outcome === 'ack') m.ack();
@@ -292,9 +307,6 @@ interface PullState {
   running: Set<Promise<void>>;
 }
 
-/** Headers every interaction record carries: the feedback join's index entry, readable without the payload. */
-export const INTERACTION_HEADERS = { tenant: 'Ragops-Tenant', requestId: 'Ragops-Request-Id', variant: 'Ragops-Variant' } as const;
-
 /** Interaction records on `ragops.v1.interactions.<tenant>`, id `<tenant>:<requestId>:<timestamp>`. */
 export class JetStreamInteractionSink implements InteractionSink {
   constructor(private readonly log: JetStreamRecordLog) {}
@@ -303,8 +315,7 @@ export class JetStreamInteractionSink implements InteractionSink {
     // A record over max_payload (huge passages, a full prompt) loses texts, never the whole record.
     const fitted = shrinkToFit(record, this.log.maxRecordBytes);
     if (!fitted) throw new AppError('PAYLOAD_TOO_LARGE', `interaction record ${record.requestId} does not fit NATS' max_payload`);
-    const headers = { [INTERACTION_HEADERS.tenant]: record.tenant, [INTERACTION_HEADERS.requestId]: record.requestId, [INTERACTION_HEADERS.variant]: record.variant.id };
-    await this.log.publish(Subjects.interactions(record.tenant), `${record.tenant}:${record.requestId}:${record.timestamp}`, fitted, headers);
+    await this.log.publish(Subjects.interactions(record.tenant), `${record.tenant}:${record.requestId}:${record.timestamp}`, fitted, interactionHeaders(record));
   }
 }
 
@@ -400,6 +411,13 @@ async function ensureConsumer(jsm: JetStreamManager, stream: string, subjects: s
       ...updatable,
     });
   }
+}
+
+/** A message's headers as name → first value (none: empty). */
+function headerRecord(headers: MsgHdrs | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of headers ?? []) if (v[0] !== undefined) out[k] = v[0];
+  return out;
 }
 
 function asAppError(what: string, err: unknown): AppError {

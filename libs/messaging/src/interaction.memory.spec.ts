@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { MemoryRecordLog } from './interaction.memory.js';
+import { defaultVariant, type InteractionRecord } from '@ragops/contracts';
+import { readInteractionHeaders } from './interaction.headers.js';
+import { MemoryInteractionLog, MemoryRecordLog } from './interaction.memory.js';
 
 interface R {
   tenant: string;
@@ -118,5 +120,69 @@ describe('MemoryRecordLog', () => {
     await until(() => seen.length === 3);
     expect(seen).toEqual(['a', 'c', 'd']);
     await handle.stop();
+  });
+
+  it("settles records a consumer's preview decides from their headers; the handler gets only the rest", async () => {
+    const log = new MemoryRecordLog<R>({ maxDeliver: 2, retryDelayMs: 1, logger: quiet }, (r) => ({ 'Record-Id': r.id }));
+    const previewed: string[] = [];
+    const handled: string[] = [];
+    const handle = await log.consume(
+      async (raw) => {
+        handled.push((raw as R).id);
+        return 'ack';
+      },
+      {
+        preview: (headers) => {
+          const id = headers['Record-Id'] as string;
+          previewed.push(id);
+          if (id.startsWith('skip')) return 'ack';
+          return id === 'later' && !previewed.slice(0, -1).includes('later') ? 'retry' : undefined;
+        },
+      },
+    );
+    for (const id of ['skip-1', 'read-1', 'skip-2', 'later']) await log.publish(rec(id, 1));
+    await until(() => handled.length === 2);
+    expect(handled).toEqual(['read-1', 'later']);
+    expect(previewed).toEqual(['skip-1', 'read-1', 'skip-2', 'later', 'later']); // `retry` from the preview redelivers
+    await handle.stop();
+  });
+
+  it('a log without headers gives the preview none; the interaction log gives the JetStream sink\'s', async () => {
+    const plain = new MemoryRecordLog<R>({ logger: quiet });
+    const seen: Record<string, string>[] = [];
+    const preview = (h: Readonly<Record<string, string>>) => {
+      seen.push({ ...h });
+      return 'ack' as const;
+    };
+    const h1 = await plain.consume(async () => 'ack', { preview });
+    await plain.publish(rec('x', 1));
+    await until(() => seen.length === 1);
+    expect(seen[0]).toEqual({});
+    await h1.stop();
+
+    const interactions = new MemoryInteractionLog({ logger: quiet });
+    const record: InteractionRecord = {
+      schemaVersion: 1,
+      requestId: 'req-1',
+      tenant: 'acme',
+      timestamp: 1234,
+      variant: { ...defaultVariant, id: 'canary' },
+      content: 'hash',
+      outcome: 'error',
+      query: { hash: `sha256:${'0'.repeat(64)}` },
+      filtered: false,
+      latencyMs: { total: 1 },
+    };
+    const fields: unknown[] = [];
+    const h2 = await interactions.consume(async () => 'ack', {
+      preview: (h) => {
+        fields.push(readInteractionHeaders(h));
+        return 'ack';
+      },
+    });
+    await interactions.publish(record);
+    await until(() => fields.length === 1);
+    expect(fields[0]).toEqual({ tenant: 'acme', requestId: 'req-1', variant: 'canary', timestamp: 1234, outcome: 'error' });
+    await h2.stop();
   });
 });

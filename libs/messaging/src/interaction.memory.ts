@@ -1,6 +1,7 @@
 import { Logger, type LoggerService } from '@nestjs/common';
 import type { FeedbackRecord, InteractionRecord } from '@ragops/contracts';
-import type { ConsumerHandle, FeedbackSink, FeedOptions, InteractionSink, RecordFeed, RecordHandler, RecordSource } from '@ragops/rag';
+import type { ConsumerHandle, FeedbackSink, FeedOptions, InteractionSink, RecordConsumeOptions, RecordFeed, RecordHandler, RecordPreview, RecordSource } from '@ragops/rag';
+import { interactionHeaders } from './interaction.headers.js';
 import { retryDelay } from './queue.policy.js';
 
 export interface MemoryRecordLogOptions {
@@ -22,15 +23,19 @@ interface Stored {
   timestamp: number;
   /** JSON, as on the wire: every reader decodes its own copy. */
   json: string;
+  /** What the JetStream publisher would send as message headers (empty when the log has none for its records). */
+  headers: Readonly<Record<string, string>>;
 }
 
 interface Delivery {
   json: string;
+  headers: Readonly<Record<string, string>>;
   attempt: number;
 }
 
 interface ConsumerState {
   handler: RecordHandler;
+  preview?: RecordPreview;
   waiting: Delivery[];
   running: Set<Promise<void>>;
   timers: Set<NodeJS.Timeout>;
@@ -40,7 +45,8 @@ interface ConsumerState {
 /**
  * The all-in-one mode's record stream: a ring buffer of the latest records, a live fan-out to subscribers (what
  * `ragops interactions tail` reads through the gateway) and to consumers (the in-process evaluation service) with
- * the JetStream reader's semantics — bounded concurrency, `retry` redelivered later, a give-up after maxDeliver.
+ * the JetStream reader's semantics — bounded concurrency, `retry` redelivered later, a give-up after maxDeliver, a
+ * preview that settles a record from its headers without decoding it.
  * Nothing survives the process; consumers see records published after they started.
  */
 export class MemoryRecordLog<T extends { tenant: string; timestamp: number }> implements RecordFeed<T>, RecordSource {
@@ -56,7 +62,11 @@ export class MemoryRecordLog<T extends { tenant: string; timestamp: number }> im
   /** Records dropped because a consumer's backlog was full. */
   dropped = 0;
 
-  constructor(options: MemoryRecordLogOptions = {}) {
+  /** `headersOf`: the headers a consumer's preview sees for a record, as its JetStream publisher sends them. */
+  constructor(
+    options: MemoryRecordLogOptions = {},
+    private readonly headersOf?: (record: T) => Record<string, string>,
+  ) {
     this.capacity = Math.max(1, options.capacity ?? 1000);
     this.concurrency = Math.max(1, options.concurrency ?? 4);
     this.backlog = Math.max(1, options.backlog ?? 10_000);
@@ -66,11 +76,11 @@ export class MemoryRecordLog<T extends { tenant: string; timestamp: number }> im
   }
 
   async publish(record: T): Promise<void> {
-    const stored: Stored = { tenant: record.tenant, timestamp: record.timestamp, json: JSON.stringify(record) };
+    const stored: Stored = { tenant: record.tenant, timestamp: record.timestamp, json: JSON.stringify(record), headers: this.headers(record) };
     this.ring.push(stored);
     if (this.ring.length > this.capacity) this.ring.shift();
     for (const l of this.listeners) if (!l.tenant || l.tenant === stored.tenant) this.notify(l.listener, stored.json);
-    for (const c of this.consumers) this.enqueue(c, { json: stored.json, attempt: 1 });
+    for (const c of this.consumers) this.enqueue(c, { json: stored.json, headers: stored.headers, attempt: 1 });
   }
 
   /** Buffered records (oldest first), decoded. */
@@ -87,8 +97,8 @@ export class MemoryRecordLog<T extends { tenant: string; timestamp: number }> im
     return () => void this.listeners.delete(entry);
   }
 
-  async consume(handler: RecordHandler): Promise<ConsumerHandle> {
-    const state: ConsumerState = { handler, waiting: [], running: new Set(), timers: new Set(), stopping: false };
+  async consume(handler: RecordHandler, options: RecordConsumeOptions = {}): Promise<ConsumerHandle> {
+    const state: ConsumerState = { handler, ...(options.preview ? { preview: options.preview } : {}), waiting: [], running: new Set(), timers: new Set(), stopping: false };
     this.consumers.add(state);
     return {
       stop: async () => {
@@ -100,6 +110,15 @@ export class MemoryRecordLog<T extends { tenant: string; timestamp: number }> im
         while (state.running.size) await Promise.all(state.running);
       },
     };
+  }
+
+  private headers(record: T): Record<string, string> {
+    try {
+      return this.headersOf?.(record) ?? {};
+    } catch {
+      // A record too malformed to take its headers from goes without: its reader then decodes and validates it.
+      return {};
+    }
   }
 
   private notify(listener: (record: T) => void, json: string): void {
@@ -135,7 +154,8 @@ export class MemoryRecordLog<T extends { tenant: string; timestamp: number }> im
   private async deliver(c: ConsumerState, d: Delivery): Promise<void> {
     let outcome: 'ack' | 'retry';
     try {
-      outcome = await c.handler(JSON.parse(d.json), d.attempt);
+      // As on JetStream: a record the preview settles from its headers is never decoded.
+      outcome = c.preview?.(d.headers) ?? (await c.handler(JSON.parse(d.json), d.attempt));
     } catch (err) {
       this.logger.error(`record handler failed (attempt ${d.attempt}); will retry`, err instanceof Error ? err.stack : err);
       outcome = 'retry';
@@ -147,15 +167,19 @@ export class MemoryRecordLog<T extends { tenant: string; timestamp: number }> im
     }
     const timer = setTimeout(() => {
       c.timers.delete(timer);
-      this.enqueue(c, { json: d.json, attempt: d.attempt + 1 });
+      this.enqueue(c, { ...d, attempt: d.attempt + 1 });
     }, retryDelay(this.retryDelayMs, d.attempt));
     timer.unref();
     c.timers.add(timer);
   }
 }
 
-/** The all-in-one interaction stream. */
-export class MemoryInteractionLog extends MemoryRecordLog<InteractionRecord> implements InteractionSink {}
+/** The all-in-one interaction stream, with the headers JetStreamInteractionSink publishes (for consumers' previews). */
+export class MemoryInteractionLog extends MemoryRecordLog<InteractionRecord> implements InteractionSink {
+  constructor(options: MemoryRecordLogOptions = {}) {
+    super(options, interactionHeaders);
+  }
+}
 
 /** The all-in-one feedback stream. */
 export class MemoryFeedbackLog extends MemoryRecordLog<FeedbackRecord> implements FeedbackSink {}

@@ -21,9 +21,20 @@ export interface FeedbackSink {
  */
 export type RecordHandler = (raw: unknown, attempt: number) => Promise<DeliveryOutcome>;
 
+/**
+ * Settles a delivery from its headers alone (string values by header name; none: an empty object), before the payload
+ * is decoded: an outcome settles it and the handler never runs — a consumer that drops most records (online
+ * evaluation's sampling) then pays nothing to decode them; `undefined` hands the record to the handler as usual.
+ */
+export type RecordPreview = (headers: Readonly<Record<string, string>>) => DeliveryOutcome | undefined;
+
+export interface RecordConsumeOptions {
+  preview?: RecordPreview;
+}
+
 /** A durable, at-least-once reader of one record stream (interactions or feedback), shared by a service's replicas. */
 export interface RecordSource {
-  consume(handler: RecordHandler): Promise<ConsumerHandle>;
+  consume(handler: RecordHandler, options?: RecordConsumeOptions): Promise<ConsumerHandle>;
 }
 
 export interface FeedOptions {

@@ -133,3 +133,38 @@ describe('EvaluationModule (in process, memory streams)', () => {
     expect(await post.json()).toMatchObject({ error: { code: 'METHOD_NOT_ALLOWED' } });
   });
 });
+
+describe('EvaluationModule below sample rate 1 (records settled from their headers)', () => {
+  const interactions = new MemoryInteractionLog({ retryDelayMs: 5 });
+  const warnings: string[] = [];
+  let svc: { close: () => Promise<void> };
+  let metrics: ServiceMetrics;
+  const exposition = () => metrics.registry.metrics();
+
+  beforeAll(async () => {
+    const parts = createOnlineEvaluation(loadEvaluationConfig({ EVAL_SAMPLE_RATE: '0' }));
+    metrics = parts.metrics;
+    const log = { warn: (_: object, m: string) => void warnings.push(m), error: (_: object, m: string) => void warnings.push(m) };
+    svc = await startServiceForTest(EvaluationModule.register({ interactions, feedback: new MemoryFeedbackLog(), evaluator: parts.evaluator, log }), 'evaluation');
+  });
+
+  afterAll(async () => {
+    await svc.close();
+  });
+
+  it('counts records outside the sample per variant, and failed queries as error, without reading their bodies', async () => {
+    const failed: InteractionRecord = { ...interaction('n4', 'canary'), outcome: 'error', error: { code: 'UPSTREAM_FAILED', stage: 'generation' } };
+    delete failed.generation;
+    // Good headers, a body the record schema rejects: were it read, it would be skipped with a warning and not counted.
+    const badBody = { ...interaction('n5', 'canary'), nonsense: true } as unknown as InteractionRecord;
+    for (const r of [interaction('n1', 'stable'), interaction('n2', 'stable'), interaction('n3', 'canary'), failed, badBody]) await interactions.publish(r);
+    await interactions.publish(interaction('n1', 'stable')); // a re-delivery
+    await until(async () => sample(await exposition(), 'ragops_online_eval_interactions_total', { variant: 'stable', decision: 'duplicate' }) === 1);
+    const text = await exposition();
+    expect(sample(text, 'ragops_online_eval_interactions_total', { variant: 'stable', decision: 'not_sampled' })).toBe(2);
+    expect(sample(text, 'ragops_online_eval_interactions_total', { variant: 'canary', decision: 'not_sampled' })).toBe(2);
+    expect(sample(text, 'ragops_online_eval_interactions_total', { variant: 'canary', decision: 'error' })).toBe(1);
+    expect(sample(text, 'ragops_online_eval_judged_total', { variant: 'stable' })).toBeUndefined();
+    expect(warnings).toEqual([]);
+  });
+});

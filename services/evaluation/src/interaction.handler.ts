@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { describeIssues, InteractionRecord } from '@ragops/contracts';
 import type { OnlineEvaluator } from '@ragops/evaluation';
+import { readInteractionHeaders } from '@ragops/messaging';
 import type { DeliveryOutcome } from '@ragops/rag';
 import { EVALUATION_LOG, type EvaluationLog, ONLINE_EVALUATOR } from './evaluation.tokens.js';
 
@@ -11,6 +12,18 @@ export class InteractionHandler {
     @Inject(ONLINE_EVALUATOR) private readonly evaluator: OnlineEvaluator,
     @Inject(EVALUATION_LOG) private readonly log: EvaluationLog,
   ) {}
+
+  /**
+   * Settles a record from its message headers when they decide it — outside the sample (nine in ten at the default
+   * rate), a failed query, a re-delivery — counted as if read, acknowledged, never decoded or validated (so a record
+   * with good headers and a malformed body is counted, not logged as invalid). Records without those headers (older
+   * publishers) and sampled ones go on to handle().
+   */
+  preview(headers: Readonly<Record<string, string>>): DeliveryOutcome | undefined {
+    const summary = readInteractionHeaders(headers);
+    if (!summary) return undefined;
+    return this.evaluator.previewInteraction(summary) === undefined ? undefined : 'ack';
+  }
 
   async handle(raw: unknown): Promise<DeliveryOutcome> {
     const parsed = InteractionRecord.safeParse(raw);

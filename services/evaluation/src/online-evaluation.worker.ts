@@ -26,7 +26,7 @@ export class OnlineEvaluationWorker implements OnApplicationBootstrap, BeforeApp
   async onApplicationBootstrap(): Promise<void> {
     // The index first, so feedback read next can already be attributed to requests recorded before this start.
     if (this.index) this.handles.push(await this.index.follow((e) => this.evaluator.rememberVariant(e.tenant, e.requestId, e.variant)));
-    this.handles.push(await this.interactions.consume((raw) => this.interactionHandler.handle(raw)));
+    this.handles.push(await this.interactions.consume((raw) => this.interactionHandler.handle(raw), { preview: (headers) => this.interactionHandler.preview(headers) }));
     this.handles.push(await this.feedback.consume((raw, attempt) => this.feedbackHandler.handle(raw, attempt)));
   }
 

@@ -205,6 +205,47 @@ describe('OnlineEvaluator', () => {
     expect(observer.feedbackList).toEqual([[UNKNOWN_VARIANT, 'positive', 1]]);
   });
 
+  it('previewInteraction decides from the summary what onInteraction decides from the record, counting it the same', async () => {
+    const summary = (r: InteractionRecord) => ({ tenant: r.tenant, requestId: r.requestId, variant: r.variant.id, timestamp: r.timestamp, outcome: r.outcome });
+    const failed = (id: string) => record(id, { outcome: 'error', error: { code: 'UPSTREAM_FAILED', stage: 'generation' }, generation: undefined }, 'canary');
+    const noContext = (id: string) => {
+      const r = record(id);
+      r.generation!.finishReason = 'no_context';
+      return r;
+    };
+    const stream: InteractionRecord[] = [];
+    for (let i = 0; i < 60; i++) {
+      const r = i % 7 === 0 ? failed(`q-${i}`) : i % 5 === 0 ? noContext(`q-${i}`) : record(`q-${i}`, {}, i % 2 ? 'canary' : 'stable');
+      stream.push(r, ...(i % 4 === 0 ? [r] : [])); // every fourth one delivered twice
+    }
+    const full = evaluator(0.3);
+    for (const r of stream) await full.e.onInteraction(r);
+    const previewed = evaluator(0.3);
+    let read = 0;
+    for (const r of stream) {
+      if (previewed.e.previewInteraction(summary(r)) !== undefined) continue;
+      read++;
+      await previewed.e.onInteraction(r);
+    }
+    expect(previewed.observer.decisions).toEqual(full.observer.decisions);
+    expect(previewed.observer.judgedList).toEqual(full.observer.judgedList);
+    const decided = full.observer.decisions.map(([, d]) => d);
+    for (const d of ['not_sampled', 'error', 'duplicate', 'sampled'] as const) expect(decided).toContain(d);
+    // Only records in the sample (scored or skipped for their content) were read.
+    expect(read).toBe(decided.filter((d) => d === 'sampled' || d === 'no_answer' || d === 'no_content').length);
+  });
+
+  it('a previewed record outside the sample still joins its feedback; one in the sample is left to onInteraction', async () => {
+    const { e, observer } = evaluator(0);
+    expect(e.previewInteraction({ tenant: 'acme', requestId: 'p1', variant: 'canary', timestamp: 1000, outcome: 'ok' })).toBe('not_sampled');
+    expect(e.onFeedback(feedback('p1', 1), 1)).toBe('ack');
+    expect(observer.feedbackList).toEqual([['canary', 'positive', 1]]);
+    const all = evaluator(1);
+    expect(all.e.previewInteraction({ tenant: 'acme', requestId: 'p2', variant: 'canary', timestamp: 1000, outcome: 'ok' })).toBeUndefined();
+    expect(all.observer.decisions).toEqual([]);
+    expect(await all.e.onInteraction(record('p2', {}, 'canary'))).toBe('sampled'); // not taken for a re-delivery
+  });
+
   it('rejects a bad sample rate or a metric under the wrong name', () => {
     const observer = new Recorded();
     expect(() => new OnlineEvaluator({ metrics: {}, sampleRate: 2, clock: new ManualClock(0), observer })).toThrow(AppError);

@@ -24,6 +24,19 @@ export type OnlineMetricName = (typeof ONLINE_METRIC_NAMES)[number];
  */
 export type InteractionDecision = 'sampled' | 'not_sampled' | 'error' | 'no_content' | 'no_answer' | 'duplicate';
 
+/**
+ * The part of an interaction record that decides everything short of scoring — a re-delivery, a failed query, a
+ * request outside the sample. Small enough to travel as message headers, so those records need not be decoded.
+ */
+export interface InteractionSummary {
+  tenant: string;
+  requestId: string;
+  /** The variant's id. */
+  variant: string;
+  timestamp: number;
+  outcome: InteractionRecord['outcome'];
+}
+
 /** The variant label of feedback whose request the evaluator never saw (served before it started, or expired). */
 export const UNKNOWN_VARIANT = 'unknown';
 
@@ -67,9 +80,9 @@ interface Seen {
 }
 
 /**
- * Online evaluation of live traffic: reads every interaction record (remembering which variant served which request),
- * scores a deterministic sample of them with the reference-free answer metrics, and attributes feedback to the variant
- * that served the answer. Everything observable goes to the observer, per variant. Pure apart from the metrics' own
+ * Online evaluation of live traffic: reads every interaction record — or only its summary, when that decides it —
+ * remembering which variant served which request, scores a deterministic sample of them with the reference-free answer
+ * metrics, and attributes feedback to the variant that served the answer. Everything observable goes to the observer, per variant. Pure apart from the metrics' own
  * model calls (LLM judge), which are bounded by `timeoutMs`.
  */
 export class OnlineEvaluator {
@@ -108,6 +121,21 @@ export class OnlineEvaluator {
     this.remember(k, { variant });
   }
 
+  /**
+   * Decides an interaction from its summary alone when that is enough, and counts it exactly as onInteraction would:
+   * decide() checks re-delivery, then a failed query, then the sample, before anything in the record's content, so
+   * every `duplicate`, `error` and `not_sampled` is decided here (no skipped record is reclassified; records outside
+   * the sample never reached the content checks `no_answer` / `no_content`). Undefined when the request is in the
+   * sample: then nothing is remembered or counted, and the record goes to onInteraction.
+   */
+  previewInteraction(summary: InteractionSummary): InteractionDecision | undefined {
+    const decision = this.decideFromSummary(summary);
+    if (decision === undefined) return undefined;
+    if (decision !== 'duplicate') this.remember(key(summary.tenant, summary.requestId), { variant: summary.variant, timestamp: summary.timestamp });
+    this.options.observer.interaction(summary.variant, decision);
+    return decision;
+  }
+
   /** Handles one interaction record; resolves with what was decided once any scoring is done. */
   async onInteraction(record: InteractionRecord): Promise<InteractionDecision> {
     const variant = record.variant.id;
@@ -132,15 +160,27 @@ export class OnlineEvaluator {
   }
 
   private decide(record: InteractionRecord): InteractionDecision {
-    const k = key(record.tenant, record.requestId);
-    const before = this.seen.get(k);
-    if (before && before.timestamp === record.timestamp && before.variant === record.variant.id) return 'duplicate';
-    this.remember(k, { variant: record.variant.id, timestamp: record.timestamp });
-    if (record.outcome === 'error' || !record.generation) return 'error';
-    if (!isSampled(record.requestId, this.options.sampleRate)) return 'not_sampled';
+    const { tenant, requestId, timestamp, outcome } = record;
+    const early = this.decideFromSummary({ tenant, requestId, variant: record.variant.id, timestamp, outcome }, record.generation !== undefined);
+    if (early !== 'duplicate') this.remember(key(tenant, requestId), { variant: record.variant.id, timestamp });
+    if (early !== undefined) return early;
+    if (!record.generation) return 'error'; // decided above (not `answered`); narrows the type
     if (record.generation.finishReason === 'no_context') return 'no_answer';
     if (record.query.text === undefined || record.generation.answer.text === undefined) return 'no_content';
     return 'sampled';
+  }
+
+  /**
+   * The decisions that need only the summary, in decide()'s order; undefined: in the sample, the content decides.
+   * `answered`: the record has a generation — from a summary, assumed for an `ok` record (the gateway's record builder
+   * always includes the generation of an answered query).
+   */
+  private decideFromSummary(s: InteractionSummary, answered = true): InteractionDecision | undefined {
+    const before = this.seen.get(key(s.tenant, s.requestId));
+    if (before && before.timestamp === s.timestamp && before.variant === s.variant) return 'duplicate';
+    if (s.outcome === 'error' || !answered) return 'error';
+    if (!isSampled(s.requestId, this.options.sampleRate)) return 'not_sampled';
+    return undefined;
   }
 
   private async score(record: InteractionRecord, variant: string): Promise<void> {
