@@ -1,6 +1,5 @@
 import { Logger, type LoggerService } from '@nestjs/common';
 import {
-  AckPolicy,
   type Consumer,
   type ConsumerMessages,
   DeliverPolicy,
@@ -15,7 +14,7 @@ import {
   StorageType,
   type StreamInfo,
 } from '@nats-io/jetstream';
-import { type MsgHdrs, headers as natsHeaders, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import {
   AppError,
   type FeedbackRecord,
@@ -37,6 +36,7 @@ import {
   shrinkToFit,
 } from '@ragops/rag';
 import { INTERACTION_HEADERS, interactionHeaders } from './interaction.headers.js';
+import { asAppError, headerRecord, sleep, toNatsHeaders, upsertDurableConsumer } from './jetstream.support.js';
 import { retryDelay } from './queue.policy.js';
 
 export interface RecordStreamLimits {
@@ -128,13 +128,8 @@ export class JetStreamRecordLog {
     if (data.length > this.maxRecordBytes) {
       throw new AppError('PAYLOAD_TOO_LARGE', `record ${id} is ${data.length} bytes, over NATS' max_payload`, { bytes: data.length });
     }
-    let h;
-    if (headers) {
-      h = natsHeaders();
-      for (const [k, v] of Object.entries(headers)) h.set(k, v);
-    }
     try {
-      await this.js.publish(subject, data, { msgID: id, ...(h ? { headers: h } : {}) });
+      await this.js.publish(subject, data, { msgID: id, ...(headers ? { headers: toNatsHeaders(headers) } : {}) });
     } catch (err) {
       throw asAppError(`cannot store record ${id} in stream ${this.stream}`, err);
     }
@@ -396,35 +391,6 @@ async function ensureStream(jsm: JetStreamManager, o: JetStreamRecordLogOptions)
 }
 
 async function ensureConsumer(jsm: JetStreamManager, stream: string, subjects: string, o: Required<RecordConsumerOptions>): Promise<void> {
-  const updatable = { ack_wait: nanos(o.ackWaitMs), max_deliver: o.maxDeliver, max_ack_pending: Math.max(o.concurrency * 4, 64) };
-  try {
-    await jsm.consumers.info(stream, o.durable);
-    await jsm.consumers.update(stream, o.durable, updatable);
-  } catch (err) {
-    if (!(err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound)) throw err;
-    await jsm.consumers.add(stream, {
-      durable_name: o.durable,
-      ack_policy: AckPolicy.Explicit,
-      // Everything still stored: records published before the reader's first start are evaluated too.
-      deliver_policy: DeliverPolicy.All,
-      filter_subject: subjects,
-      ...updatable,
-    });
-  }
-}
-
-/** A message's headers as name → first value (none: empty). */
-function headerRecord(headers: MsgHdrs | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of headers ?? []) if (v[0] !== undefined) out[k] = v[0];
-  return out;
-}
-
-function asAppError(what: string, err: unknown): AppError {
-  if (err instanceof AppError) return err;
-  return new AppError('UNAVAILABLE', `${what}: ${err instanceof Error ? err.message : String(err)}`, undefined, { cause: err });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+  // From the first stored record: records published before the reader's first start are evaluated too.
+  await upsertDurableConsumer(jsm, stream, o.durable, subjects, { ack_wait: nanos(o.ackWaitMs), max_deliver: o.maxDeliver, max_ack_pending: Math.max(o.concurrency * 4, 64) });
 }

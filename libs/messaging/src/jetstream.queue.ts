@@ -1,9 +1,7 @@
 import { Logger, type LoggerService } from '@nestjs/common';
 import {
-  AckPolicy,
   type Consumer,
   type ConsumerMessages,
-  DeliverPolicy,
   DiscardPolicy,
   type JetStreamClient,
   JetStreamApiCodes,
@@ -14,11 +12,12 @@ import {
   RetentionPolicy,
   StorageType,
 } from '@nats-io/jetstream';
-import { headers as natsHeaders, type MsgHdrs, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import { AppError, IngestBatch, parseOrThrow } from '@ragops/contracts';
 import type { ConsumerHandle, DeliveryOutcome, JobQueue } from '@ragops/rag';
 import { assertJobId } from './job-id.js';
 import { tracedConsume, tracedPublish } from './messaging.tracing.js';
+import { asAppError, sleep, toNatsHeaders, upsertDurableConsumer } from './jetstream.support.js';
 import { messageId, retryDelay } from './queue.policy.js';
 
 export interface JetStreamJobQueueOptions {
@@ -278,12 +277,6 @@ export class JetStreamJobQueue implements JobQueue {
   }
 }
 
-function toNatsHeaders(values: Record<string, string>): MsgHdrs {
-  const h = natsHeaders();
-  for (const [key, value] of Object.entries(values)) h.set(key, value);
-  return h;
-}
-
 async function ensureStream(jsm: JetStreamManager, o: JetStreamJobQueueOptions): Promise<void> {
   const limits = {
     subjects: [o.subject],
@@ -319,31 +312,5 @@ async function ensureConsumer(
   // Redeliveries after a missed ack wait longer each time; the first wait is ack_wait (the server uses
   // backoff[0] in its place) and the server requires max_deliver > backoff.length.
   const backoff = [1, 2, 4].slice(0, o.maxDeliver - 1).map((f) => nanos(o.ackWaitMs * f));
-  const updatable = {
-    ack_wait: nanos(o.ackWaitMs),
-    max_deliver: o.maxDeliver,
-    ...(backoff.length > 0 && { backoff }),
-  };
-  try {
-    await jsm.consumers.info(o.stream, o.durable);
-    await jsm.consumers.update(o.stream, o.durable, updatable);
-  } catch (err) {
-    if (!(err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound)) throw err;
-    await jsm.consumers.add(o.stream, {
-      durable_name: o.durable,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      filter_subject: o.subject,
-      ...updatable,
-    });
-  }
-}
-
-function asAppError(what: string, err: unknown): AppError {
-  if (err instanceof AppError) return err;
-  return new AppError('UNAVAILABLE', `${what}: ${err instanceof Error ? err.message : String(err)}`, undefined, { cause: err });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+  await upsertDurableConsumer(jsm, o.stream, o.durable, o.subject, { ack_wait: nanos(o.ackWaitMs), max_deliver: o.maxDeliver, ...(backoff.length > 0 && { backoff }) });
 }
